@@ -1,0 +1,21 @@
+// Builds wasm/assembly into wasm/build/muse-dsp.wasm with the AssemblyScript compiler.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { log } from '../server/src/log';
+import { ROOT } from './lib/paths';
+
+const wasmDir = path.join(ROOT, 'wasm');
+mkdirSync(path.join(wasmDir, 'build'), { recursive: true });
+const started = Date.now();
+const asc = path.join(ROOT, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
+const result = spawnSync(
+  process.execPath,
+  [asc, 'assembly/index.ts', '--config', 'asconfig.json', '--target', 'release'],
+  { cwd: wasmDir, stdio: 'inherit' },
+);
+if (result.status !== 0) {
+  log.error('wasm.build.failed', { hint: 'Fix the AssemblyScript errors printed above, then run npm run build:wasm' });
+  process.exit(result.status ?? 1);
+}
+log.info('wasm.build.done', { file: 'wasm/build/muse-dsp.wasm', ms: Date.now() - started });

@@ -1,0 +1,65 @@
+// The express application: JSON API under /api, the built client for everything else.
+import express, { type Express } from 'express';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { ClientConfig } from '../../shared/api';
+import type { Config } from './config';
+import { errorHandler, HttpError } from './errors';
+import { log } from './log';
+import { roomRoutes } from './routes/rooms';
+
+export function createApp(config: Config): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  // Cross-origin isolation: lets the audio worklets share memory (SharedArrayBuffer) with the page.
+  app.use((_req, res, next) => {
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'same-origin');
+    next();
+  });
+
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      if (!req.path.startsWith('/api/')) return;
+      log.info('http', { method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 });
+    });
+    next();
+  });
+
+  const api = express.Router();
+  api.use(express.json({ limit: '100kb' }));
+  api.get('/health', (_req, res) => res.json({ ok: true }));
+  api.get('/config', (_req, res) => {
+    const body: ClientConfig = { devRooms: config.devRooms };
+    res.json(body);
+  });
+  api.use(roomRoutes(config));
+  api.use((req) => {
+    throw new HttpError(404, 'not_found', `There is no API endpoint ${req.method} ${req.baseUrl}${req.path}.`);
+  });
+  app.use('/api', api);
+
+  const index = path.join(config.clientDir, 'index.html');
+  app.use(express.static(config.clientDir, { index: false, maxAge: '1h', setHeaders: immutableAssets }));
+  app.get('/{*any}', (_req, res) => {
+    if (!existsSync(index)) {
+      res.status(503).type('text/plain').send('The client is not built yet. Run: npm run build (npm start does this for you).');
+      return;
+    }
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(index);
+  });
+  app.use(errorHandler);
+  return app;
+}
+
+function immutableAssets(res: express.Response, filePath: string): void {
+  // Vite puts a content hash in every file name under assets/.
+  if (filePath.includes(`${path.sep}assets${path.sep}`)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+  if (filePath.endsWith('.wasm')) res.setHeader('Content-Type', 'application/wasm');
+}

@@ -1,0 +1,54 @@
+// Server configuration from the environment, validated once at start-up.
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Development credentials, shared by the server and the livekit-server it starts; production sets its own. */
+export const DEV_LIVEKIT_API_KEY = 'devkey';
+export const DEV_LIVEKIT_API_SECRET = 'muse-dev-secret-change-me-in-production-0123';
+
+const bool = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+
+const schema = z.object({
+  MUSE_HOST: z.string().default('127.0.0.1'),
+  MUSE_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  MUSE_PUBLIC_LIVEKIT_URL: z.string().default('ws://127.0.0.1:7880'),
+  MUSE_LIVEKIT_API_KEY: z.string().min(1).default(DEV_LIVEKIT_API_KEY),
+  MUSE_LIVEKIT_API_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_LIVEKIT_API_SECRET),
+  MUSE_DEV_ROOMS: bool.default(true),
+  MUSE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(600),
+  MUSE_DATA_DIR: z.string().default('data'),
+  MUSE_CLIENT_DIR: z.string().default('client/dist'),
+});
+
+export interface Config {
+  host: string;
+  port: number;
+  publicLiveKitUrl: string;
+  liveKitApiKey: string;
+  liveKitApiSecret: string;
+  /** Open rooms joinable by anyone with the link: development and tests only. */
+  devRooms: boolean;
+  tokenTtlSeconds: number;
+  dataDir: string;
+  clientDir: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${lines}. Fix these environment variables and start again.`);
+  }
+  const c = parsed.data;
+  return {
+    host: c.MUSE_HOST,
+    port: c.MUSE_PORT,
+    publicLiveKitUrl: c.MUSE_PUBLIC_LIVEKIT_URL,
+    liveKitApiKey: c.MUSE_LIVEKIT_API_KEY,
+    liveKitApiSecret: c.MUSE_LIVEKIT_API_SECRET,
+    devRooms: c.MUSE_DEV_ROOMS,
+    tokenTtlSeconds: c.MUSE_TOKEN_TTL_SECONDS,
+    dataDir: path.resolve(c.MUSE_DATA_DIR),
+    clientDir: path.resolve(c.MUSE_CLIENT_DIR),
+  };
+}
