@@ -1,6 +1,6 @@
 // Two projects: fast unit/API tests, and browser tests that run the real app in Chromium
 // against a real livekit-server (started once in globalSetup).
-const tsJest = ['ts-jest', { useESM: true, isolatedModules: true, tsconfig: 'tsconfig.json' }];
+const tsJest = ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }];
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': tsJest },
@@ -9,6 +9,8 @@ const common = {
 };
 
 export default {
+  // The browser tests share one livekit-server and its fixed ports: one test file at a time.
+  maxWorkers: 1,
   projects: [
     {
       ...common,
@@ -19,10 +21,9 @@ export default {
       ...common,
       displayName: 'browser',
       testMatch: ['<rootDir>/client/tests/**/*.spec.ts'],
-      globalSetup: '<rootDir>/client/tests/harness/globalSetup.ts',
-      globalTeardown: '<rootDir>/client/tests/harness/globalTeardown.ts',
+      globalSetup: '<rootDir>/client/tests/harness/globalSetup.mjs',
+      globalTeardown: '<rootDir>/client/tests/harness/globalTeardown.mjs',
       testTimeout: 120000,
-      maxWorkers: 1,
     },
   ],
 };
