@@ -1,3 +1,6 @@
+// Quiet the server's request logs in tests unless asked for (MUSE_LOG_LEVEL=info).
+process.env.MUSE_LOG_LEVEL ??= 'warn';
+
 // Two projects: fast unit/API tests, and browser tests that run the real app in Chromium
 // against a real livekit-server (started once in globalSetup).
 const tsJest = ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }];
@@ -11,6 +14,8 @@ const common = {
 export default {
   // The browser tests share one livekit-server and its fixed ports: one test file at a time.
   maxWorkers: 1,
+  // Browser tests wait for real media; unit tests finish far sooner.
+  testTimeout: 120000,
   projects: [
     {
       ...common,
@@ -23,7 +28,6 @@ export default {
       testMatch: ['<rootDir>/client/tests/**/*.spec.ts'],
       globalSetup: '<rootDir>/client/tests/harness/globalSetup.mjs',
       globalTeardown: '<rootDir>/client/tests/harness/globalTeardown.mjs',
-      testTimeout: 120000,
     },
   ],
 };
