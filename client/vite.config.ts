@@ -13,6 +13,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
+    // livekit-client alone is ~400 kB; one bundle is fine for a lesson app loaded once.
+    chunkSizeWarningLimit: 1024,
   },
   worker: { format: 'es' },
   server: {
