@@ -9,10 +9,12 @@ export function createHighpass(sampleRate: number, cutoffHz: number): Highpass {
   const cosw = Math.cos(w0);
   const alpha = Math.sin(w0) / (2 * Math.SQRT1_2);
   const a0 = 1 + alpha;
-  const b0 = (1 + cosw) / 2 / a0;
-  const b1 = -(1 + cosw) / a0;
-  const a1 = (-2 * cosw) / a0;
-  const a2 = (1 - alpha) / a0;
+  // Coefficients rounded to f32 as the kernel stores them; the filter state stays in f64.
+  const f = Math.fround;
+  const b0 = f((1 + cosw) / 2 / a0);
+  const b1 = f(-(1 + cosw) / a0);
+  const a1 = f((-2 * cosw) / a0);
+  const a2 = f((1 - alpha) / a0);
   let z1 = 0;
   let z2 = 0;
   return {
