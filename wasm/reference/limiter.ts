@@ -28,7 +28,7 @@ export function createLimiter(sampleRate: number, ceilingDb: number, lookaheadMs
         if (h < e) e = h;
         else if (e < 1) {
           e = Math.fround(e + Math.fround((h - e) * rel));
-          if (h === 1 && e > 0.99999) e = 1;
+          if (h === 1 && e > 0.999) e = 1;
         }
         env[c % L] = e;
         let sum = 0;

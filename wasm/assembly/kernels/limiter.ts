@@ -88,7 +88,9 @@ export function limProcess(ch: i32, ptr: usize, n: i32): void {
     if (h < env) env = h;
     else if (env < 1) {
       env += (h - env) * rel;
-      if (h == 1 && env > 0.99999) env = 1;
+      // Near 1 the release step falls under f32 resolution and env would stall short of 1
+      // (never transparent again): snap the last 0.009 dB, which the moving average smooths.
+      if (h == 1 && env > 0.999) env = 1;
     }
     // Moving average of the envelope over L samples.
     const slot = gs + (<usize>(c & MASK) << 2);
