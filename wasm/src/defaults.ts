@@ -53,7 +53,7 @@ export const LIMITER_DEFAULTS: LimiterOptions = { ceilingDb: -1, lookaheadMs: 2,
 export const PITCH_DEFAULTS: PitchOptions = {
   minHz: 140,
   maxHz: 4200,
-  hop: 256,
+  hop: 512,
   minClarity: 0.6,
   minLevelDb: -60,
   a4Hz: 440,
