@@ -58,6 +58,24 @@ test('teacher and student hear each other through the SFU', async () => {
   await student.page.screenshot({ path: path.join(SHOTS, 'room-student.png') });
 });
 
+test('the tuner names each side\'s note from the wasm pitch detector in the audio worklet', async () => {
+  await student.page.getByTestId('tuner-toggle').click();
+  const tuners = student.page.getByTestId('tuner');
+  await tuners.nth(1).waitFor();
+  // The student's own 660 Hz is E5 + 1.9 cents; the teacher's 440 Hz, heard through the SFU, is A4.
+  await student.page.waitForFunction(() => {
+    const t = document.querySelectorAll('[data-testid=tuner]');
+    return (t[0] as HTMLElement)?.dataset.midi === '76' && (t[1] as HTMLElement)?.dataset.midi === '69';
+  }, null, { timeout: 10000 });
+  await student.page.waitForTimeout(500); // let the needle settle
+  const [mine, theirs] = await tuners.evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.cents)));
+  expect(mine).toBeGreaterThan(0.4);
+  expect(mine).toBeLessThan(3.4);
+  expect(Math.abs(theirs)).toBeLessThan(1.5);
+  await student.page.screenshot({ path: path.join(SHOTS, 'room-student-tuner.png') });
+  await student.page.getByTestId('tuner-toggle').click();
+});
+
 test('time from clicking join to hearing the other side (student rejoins several times)', async () => {
   const samples: number[] = [];
   for (let i = 0; i < 3; i++) {

@@ -11,13 +11,19 @@ export const engineDefaults: EngineOptions = {
   latencyHint: 'interactive',
 };
 
-export interface MeterOptions {
-  /** Render quanta between two published readings (8 × 128 frames ≈ 21 ms at 48 kHz). */
+export interface AnalyserOptions {
+  /** Render quanta between two published readings (4 × 128 frames ≈ 11 ms at 48 kHz: smooth at 60 fps). */
   publishEveryQuanta: number;
+  /** Run the pitch detector (tuner) as well as the meters. */
+  pitch: boolean;
+  /** High-pass before analysis, Hz: under the violin's G3 (196 Hz), over rumble. */
+  highpassHz: number;
 }
 
-export const meterDefaults: MeterOptions = {
-  publishEveryQuanta: 8,
+export const analyserDefaults: AnalyserOptions = {
+  publishEveryQuanta: 4,
+  pitch: true,
+  highpassHz: 70,
 };
 
 /** Level shown as silence, in dBFS. */

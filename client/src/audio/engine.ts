@@ -3,8 +3,24 @@
 import wasmUrl from '../../../wasm/build/muse-dsp.wasm?url';
 import { engineDefaults, type EngineOptions } from './defaults';
 import { AudioEngineError, AudioErrorCode } from './errors';
-import { MeterNode } from './MeterNode';
-import meterWorkletUrl from './worklets/meter.worklet.ts?worker&url';
+import { MuseAnalyserNode } from './AnalyserNode';
+import { MetronomeNode } from './MetronomeNode';
+import analyserWorkletUrl from './worklets/analyser.worklet.ts?worker&url';
+import metronomeWorkletUrl from './worklets/metronome.worklet.ts?worker&url';
+
+/** Loads our worklets into any context (live or offline). */
+export async function addWorklets(context: BaseAudioContext): Promise<void> {
+  await Promise.all([context.audioWorklet.addModule(analyserWorkletUrl), context.audioWorklet.addModule(metronomeWorkletUrl)]);
+}
+
+/** Compiles the DSP module once, on the main thread (worklets cannot fetch). */
+export async function compileDsp(): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compileStreaming(fetch(wasmUrl));
+  } catch (cause) {
+    throw new AudioEngineError(AudioErrorCode.WasmLoadFailed, `The DSP module (${wasmUrl}) could not be loaded`, { cause });
+  }
+}
 
 export class AudioEngine {
   private constructor(
@@ -23,14 +39,9 @@ export class AudioEngine {
     if (!context.audioWorklet) {
       throw new AudioEngineError(AudioErrorCode.NoAudioWorklet, 'This browser has no AudioWorklet support.');
     }
-    let dsp: WebAssembly.Module;
+    const dsp = await compileDsp();
     try {
-      dsp = await WebAssembly.compileStreaming(fetch(wasmUrl));
-    } catch (cause) {
-      throw new AudioEngineError(AudioErrorCode.WasmLoadFailed, `The DSP module (${wasmUrl}) could not be loaded`, { cause });
-    }
-    try {
-      await context.audioWorklet.addModule(meterWorkletUrl);
+      await addWorklets(context);
     } catch (cause) {
       throw new AudioEngineError(AudioErrorCode.WorkletLoadFailed, 'The audio worklet could not be loaded', { cause });
     }
@@ -42,18 +53,25 @@ export class AudioEngine {
     if (this.context.state !== 'running') await this.context.resume().catch(() => {});
   }
 
-  /** A level meter fed by `track` (local or remote). Disconnect it when the track goes. */
-  meterFor(track: MediaStreamTrack): { meter: MeterNode; dispose(): void } {
+  /** Meters and tuner fed by `track` (local or remote). Dispose of it when the track goes. */
+  analyserFor(track: MediaStreamTrack): { analyser: MuseAnalyserNode; dispose(): void } {
     const source = this.context.createMediaStreamSource(new MediaStream([track]));
-    const meter = new MeterNode(this.context, this.dsp);
-    source.connect(meter.node);
+    const analyser = new MuseAnalyserNode(this.context, this.dsp);
+    source.connect(analyser.node);
     return {
-      meter,
+      analyser,
       dispose: () => {
         source.disconnect();
-        meter.disconnect();
+        analyser.disconnect();
       },
     };
+  }
+
+  /** A metronome playing to the speakers (never into the published microphone). */
+  metronome(): MetronomeNode {
+    const m = new MetronomeNode(this.context, this.dsp);
+    m.node.connect(this.context.destination);
+    return m;
   }
 
   async close(): Promise<void> {

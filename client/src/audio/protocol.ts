@@ -1,25 +1,49 @@
-// What the main thread and the meter worklet exchange. Readings travel through shared memory
+// What the main thread and the analyser worklet exchange. Readings travel through shared memory
 // when the page is cross-origin isolated, otherwise as a low-rate port message.
 
-/** Float32 slots of the shared meter block. */
-export const enum MeterSlot {
-  Peak = 0,
-  Rms = 1,
-  /** Incremented (as a float) after each publish, so readers can tell fresh from stale. */
-  Sequence = 2,
-  Length = 4,
+/** Float32 slots of the shared reading block. */
+export const enum Slot {
+  PeakDb0 = 0,
+  RmsDb0 = 1,
+  PeakDb1 = 2,
+  RmsDb1 = 3,
+  /** Pitch in Hz, 0 when unvoiced. */
+  Hz = 4,
+  Midi = 5,
+  Cents = 6,
+  Confidence = 7,
+  /** Incremented after each publish, so readers can tell fresh from stale. */
+  Sequence = 8,
+  Length = 12,
 }
 
-export interface MeterProcessorOptions {
+export interface AnalyserProcessorOptions {
   module: WebAssembly.Module;
-  /** MeterSlot.Length floats; absent when SharedArrayBuffer is unavailable. */
+  /** Slot.Length floats; null when SharedArrayBuffer is unavailable. */
   shared: SharedArrayBuffer | null;
+  /** Render quanta between two published readings. */
   publishEveryQuanta: number;
+  /** Run the pitch detector too (the tuner), not only the meters. */
+  pitch: boolean;
+  highpassHz: number;
 }
 
-/** Message posted by the worklet when there is no shared memory. */
-export interface MeterReading {
-  type: 'meter';
-  peak: number;
-  rms: number;
+/** Posted by the worklet when there is no shared memory: the slots, reused each time. */
+export interface AnalyserMessage {
+  type: 'reading';
+  slots: Float32Array;
+}
+
+/** Commands to the metronome worklet (main thread → audio thread; never per quantum). */
+export type MetronomeCommand =
+  | { type: 'start'; /** Absolute context frame of the first downbeat. */ frame: number; bpm: number; beatsPerBar: number; subdivisions: number }
+  | { type: 'tempo'; bpm: number; beatsPerBar: number; subdivisions: number }
+  | { type: 'volume'; gain: number }
+  | { type: 'stop' };
+
+export interface MetronomeProcessorOptions {
+  module: WebAssembly.Module;
+  level: number;
+  /** Start at construction: messages arrive too late for an OfflineAudioContext's first frames. */
+  start: Extract<MetronomeCommand, { type: 'start' }> | null;
 }

@@ -13,7 +13,7 @@ import {
 } from 'livekit-client';
 import { type JoinResponse, parseRoomState, type Role, type RoomState } from '../../../shared/api';
 import type { AudioEngine } from '../audio/engine';
-import type { MeterNode } from '../audio/MeterNode';
+import type { MuseAnalyserNode } from '../audio/AnalyserNode';
 import { api } from '../lib/api';
 import { type AudioMode, captureOptions, publishOptions } from './audioMode';
 
@@ -26,13 +26,14 @@ export interface Peer {
   isLocal: boolean;
   video: Track | null;
   audio: Track | null;
-  meter: MeterNode | null;
+  /** Meters and pitch of this person's microphone. */
+  analyser: MuseAnalyserNode | null;
   micMuted: boolean;
 }
 
-interface MeterEntry {
+interface AnalyserEntry {
   trackSid: string;
-  meter: MeterNode;
+  analyser: MuseAnalyserNode;
   dispose(): void;
 }
 
@@ -60,7 +61,7 @@ export class LessonSession {
   private micTrack: LocalAudioTrack | null = null;
   private micDeviceId: string | undefined;
   private modeQueue: Promise<void> = Promise.resolve();
-  private meters = new Map<string, MeterEntry>();
+  private analysers = new Map<string, AnalyserEntry>();
   private joinStarted = 0;
 
   constructor(private readonly engine: AudioEngine) {}
@@ -127,7 +128,7 @@ export class LessonSession {
     this.state = 'left';
     await room?.disconnect(true);
     this.micTrack = null;
-    this.disposeMeters();
+    this.disposeAnalysers();
     this.peers = [];
     this.room = null;
   }
@@ -210,7 +211,7 @@ export class LessonSession {
   private onDisconnected(reason?: DisconnectReason): void {
     if (this.state === 'left' || reason === DisconnectReason.CLIENT_INITIATED) return;
     this.state = 'lost';
-    this.disposeMeters();
+    this.disposeAnalysers();
     this.peers = [];
   }
 
@@ -223,10 +224,10 @@ export class LessonSession {
     this.peers = all.map((p) => {
       const audio = p.getTrackPublication(Track.Source.Microphone)?.track ?? null;
       const video = p.getTrackPublication(Track.Source.Camera)?.track ?? null;
-      let meter: MeterNode | null = null;
+      let analyser: MuseAnalyserNode | null = null;
       if (audio?.mediaStreamTrack) {
         live.add(p.identity);
-        meter = this.meterFor(p.identity, audio);
+        analyser = this.analyserFor(p.identity, audio);
       }
       const role = p.attributes.role;
       return {
@@ -236,30 +237,30 @@ export class LessonSession {
         isLocal: p === room.localParticipant,
         video: video && !video.isMuted ? video : null,
         audio,
-        meter,
+        analyser,
         micMuted: audio ? audio.isMuted : true,
       };
     });
-    for (const [id, entry] of this.meters) {
+    for (const [id, entry] of this.analysers) {
       if (!live.has(id)) {
         entry.dispose();
-        this.meters.delete(id);
+        this.analysers.delete(id);
       }
     }
   }
 
-  private meterFor(identity: string, track: Track): MeterNode {
-    const existing = this.meters.get(identity);
+  private analyserFor(identity: string, track: Track): MuseAnalyserNode {
+    const existing = this.analysers.get(identity);
     const sid = track.mediaStreamTrack.id;
-    if (existing && existing.trackSid === sid) return existing.meter;
+    if (existing && existing.trackSid === sid) return existing.analyser;
     existing?.dispose();
-    const made = this.engine.meterFor(track.mediaStreamTrack);
-    this.meters.set(identity, { trackSid: sid, ...made });
-    return made.meter;
+    const made = this.engine.analyserFor(track.mediaStreamTrack);
+    this.analysers.set(identity, { trackSid: sid, ...made });
+    return made.analyser;
   }
 
-  private disposeMeters(): void {
-    for (const m of this.meters.values()) m.dispose();
-    this.meters.clear();
+  private disposeAnalysers(): void {
+    for (const m of this.analysers.values()) m.dispose();
+    this.analysers.clear();
   }
 }

@@ -1,0 +1,70 @@
+// Renders our worklet chain in an OfflineAudioContext and reports what it measured: the
+// audio engine's self-test (run by the browser tests, usable from the console).
+import { MuseAnalyserNode, type Pitch } from './AnalyserNode';
+import { addWorklets, compileDsp } from './engine';
+import { MetronomeNode } from './MetronomeNode';
+
+export interface SelfTestReport {
+  pitch: Pitch;
+  peakDb: number;
+  rmsDb: number;
+  clicks: { expected: number; found: number; maxErrorFrames: number; firstFrame: number };
+}
+
+/**
+ * Plays a `toneHz` sine at `amplitude` into the analyser, and runs the metronome for `beats`
+ * beats at `bpm` from frame `startFrame`; compares every click's first sample with
+ * round(start + k · 60/bpm · rate).
+ */
+export async function runSelfTest(opts: { toneHz: number; amplitude: number; bpm: number; beats: number; startFrame: number }): Promise<SelfTestReport> {
+  const rate = 48000;
+  const period = (60 / opts.bpm) * rate;
+  // Room for exactly `beats` clicks: the last one (k = beats − 1) plus 100 ms.
+  const length = Math.ceil(opts.startFrame + (opts.beats - 1) * period + rate / 10);
+  const ctx = new OfflineAudioContext({ numberOfChannels: 2, length, sampleRate: rate });
+  await addWorklets(ctx);
+  const dsp = await compileDsp();
+
+  const osc = new OscillatorNode(ctx, { frequency: opts.toneHz });
+  const gain = new GainNode(ctx, { gain: opts.amplitude });
+  const analyser = new MuseAnalyserNode(ctx, dsp);
+  osc.connect(gain).connect(analyser.node);
+  osc.start(0);
+  osc.stop(Math.min(2, length / rate)); // pitch and level are read from the first seconds
+
+  const metronome = new MetronomeNode(ctx, dsp, 0.5, { frame: opts.startFrame, bpm: opts.bpm, beatsPerBar: 4, subdivisions: 1 });
+  metronome.node.connect(ctx.destination);
+
+  // Read the analyser at 1.9 s, while the tone still sounds.
+  let pitch: Pitch = { hz: null, midi: 0, cents: 0, confidence: 0 };
+  let level = { peakDb: -90, rmsDb: -90 };
+  let clicks: SelfTestReport['clicks'] = { expected: opts.beats, found: 0, maxErrorFrames: 0, firstFrame: -1 };
+  await new Promise<void>((resolve, reject) => {
+    ctx.suspend(1.9).then(() => {
+      pitch = analyser.pitch({ hz: null, midi: 0, cents: 0, confidence: 0 });
+      level = analyser.read();
+      ctx.resume();
+    }, reject);
+    ctx.startRendering().then((buffer) => {
+      const data = buffer.getChannelData(0);
+      let found = 0;
+      let maxError = 0;
+      let firstFrame = -1;
+      let quietSince = 0;
+      for (let i = 0; i < data.length; i++) {
+        if (data[i] !== 0) {
+          if (i - quietSince > 64 || i === 0) {
+            const k = Math.round((i - opts.startFrame) / period);
+            maxError = Math.max(maxError, Math.abs(i - Math.round(opts.startFrame + k * period)));
+            if (firstFrame < 0) firstFrame = i;
+            found++;
+          }
+          quietSince = i;
+        }
+      }
+      clicks = { expected: opts.beats, found, maxErrorFrames: maxError, firstFrame };
+      resolve();
+    }, reject);
+  });
+  return { pitch, peakDb: level.peakDb, rmsDb: level.rmsDb, clicks };
+}

@@ -1,0 +1,52 @@
+// The worklet chain rendered in an OfflineAudioContext in headless Chromium: the wasm pitch
+// detector and meters in the analyser worklet, and the wasm metronome's click train.
+import { startTestApp } from './harness/app';
+import { launchParticipant, type Participant } from './harness/browser';
+
+let app: Awaited<ReturnType<typeof startTestApp>>;
+let browser: Participant;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  browser = await launchParticipant(440);
+  await browser.page.goto(app.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+interface Report {
+  pitch: { hz: number | null; midi: number; cents: number; confidence: number };
+  peakDb: number;
+  rmsDb: number;
+  clicks: { expected: number; found: number; maxErrorFrames: number; firstFrame: number };
+}
+
+const selftest = (opts: { toneHz: number; amplitude: number; bpm: number; beats: number; startFrame: number }) =>
+  browser.page.evaluate(async (o) => {
+    const muse = (window as unknown as { muse: { selftest(o: unknown): Promise<unknown> } }).muse;
+    return (await muse.selftest(o)) as Report;
+  }, opts) as Promise<Report>;
+
+test.each([
+  // [tone, amplitude, bpm, beats]: 1,000 beats at a tempo whose period is not a whole number of samples.
+  [440, 0.5, 137, 1000],
+  [196, 0.25, 300, 1000],
+  [2637.02, 0.1, 20, 12],
+])('%p Hz at %p: pitch, meter and a %p BPM click train with zero jitter', async (hz, amp, bpm, beats) => {
+  const startFrame = 4801;
+  const r = await selftest({ toneHz: hz, amplitude: amp, bpm, beats, startFrame });
+  const expectedMidi = Math.round(69 + 12 * Math.log2(hz / 440));
+  const expectedCents = 1200 * Math.log2(hz / 440) - (expectedMidi - 69) * 100;
+  expect(r.pitch.midi).toBe(expectedMidi);
+  expect(Math.abs(r.pitch.cents - expectedCents)).toBeLessThan(0.5);
+  expect(r.pitch.confidence).toBeGreaterThan(0.9);
+  const ampDb = 20 * Math.log10(amp);
+  expect(Math.abs(r.peakDb - ampDb)).toBeLessThan(0.2);
+  expect(Math.abs(r.rmsDb - (ampDb - 3.01))).toBeLessThan(0.2);
+  expect(r.clicks.found).toBe(beats);
+  expect(r.clicks.firstFrame).toBe(startFrame);
+  expect(r.clicks.maxErrorFrames).toBe(0);
+});
