@@ -76,6 +76,24 @@ test('the tuner names each side\'s note from the wasm pitch detector in the audi
   await student.page.getByTestId('tuner-toggle').click();
 });
 
+test('the latency probe measures one-way latency through the SFU with wasm clicks and onsets', async () => {
+  await teacher.page.getByTestId('latency-measure').click();
+  const readout = teacher.page.locator('[data-testid=latency][data-ms]:not([data-ms=""])');
+  await readout.waitFor({ timeout: 30000 });
+  const ms = Number(await readout.getAttribute('data-ms'));
+  process.stdout.write(`latency probe (speech mode, loopback SFU): ${ms} ms one-way\n`);
+  // Web Audio → WebRTC → SFU → WebRTC → Web Audio on loopback: tens of milliseconds, never zero.
+  expect(ms).toBeGreaterThan(10);
+  expect(ms).toBeLessThan(400);
+  expect(await teacher.page.getByTestId('latency').textContent()).toContain(`${Math.round(ms)} ms one-way`);
+  // The probe tracks are gone afterwards: each side again receives only the other's microphone.
+  await student.page.waitForFunction(() => {
+    type Peer = { isLocal: boolean };
+    const s = (window as unknown as { muse: { session: { room: { remoteParticipants: Map<string, { trackPublications: Map<string, { trackName: string }> }> } } } }).muse.session;
+    return [...s.room.remoteParticipants.values()].every((p) => [...p.trackPublications.values()].every((t) => t.trackName !== 'muse-probe'));
+  }, null, { timeout: 10000 });
+});
+
 test('time from clicking join to hearing the other side (student rejoins several times)', async () => {
   const samples: number[] = [];
   for (let i = 0; i < 3; i++) {

@@ -7,10 +7,11 @@ import { MuseAnalyserNode } from './AnalyserNode';
 import { MetronomeNode } from './MetronomeNode';
 import analyserWorkletUrl from './worklets/analyser.worklet.ts?worker&url';
 import metronomeWorkletUrl from './worklets/metronome.worklet.ts?worker&url';
+import probeWorkletUrl from './worklets/probe.worklet.ts?worker&url';
 
 /** Loads our worklets into any context (live or offline). */
 export async function addWorklets(context: BaseAudioContext): Promise<void> {
-  await Promise.all([context.audioWorklet.addModule(analyserWorkletUrl), context.audioWorklet.addModule(metronomeWorkletUrl)]);
+  await Promise.all([analyserWorkletUrl, metronomeWorkletUrl, probeWorkletUrl].map((url) => context.audioWorklet.addModule(url)));
 }
 
 /** Compiles the DSP module once, on the main thread (worklets cannot fetch). */

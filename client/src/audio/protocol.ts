@@ -47,3 +47,28 @@ export interface MetronomeProcessorOptions {
   /** Start at construction: messages arrive too late for an OfflineAudioContext's first frames. */
   start: Extract<MetronomeCommand, { type: 'start' }> | null;
 }
+
+/**
+ * The latency probe. The initiator sends clicks; the responder answers each click it hears with
+ * a click exactly ECHO_DELAY_FRAMES after the click's onset; the initiator hears the answer.
+ * One-way latency = (answer onset − click frame − ECHO_DELAY_FRAMES) / 2, all on the
+ * initiator's own audio clock: no clock sync between the two machines is needed.
+ */
+export const ECHO_DELAY_FRAMES = 1024;
+
+export interface ProbeProcessorOptions {
+  module: WebAssembly.Module;
+  role: 'initiator' | 'responder';
+  /** Initiator: clicks per minute. */
+  clicksPerMinute: number;
+}
+
+/** Posted by the probe worklet once per click heard (a few per second at most). */
+export interface ProbeEvent {
+  type: 'probe';
+  /** Initiator: frame the click was sent; responder: frame the answer is scheduled. */
+  sentFrame: number;
+  /** Fractional frame of the onset heard. */
+  heardFrame: number;
+  sampleRate: number;
+}

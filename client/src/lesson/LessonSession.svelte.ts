@@ -16,6 +16,7 @@ import type { AudioEngine } from '../audio/engine';
 import type { MuseAnalyserNode } from '../audio/AnalyserNode';
 import { api } from '../lib/api';
 import { type AudioMode, captureOptions, publishOptions } from './audioMode';
+import { LatencyProbe } from './LatencyProbe.svelte';
 
 export type CallState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'left' | 'lost' | 'failed';
 
@@ -57,6 +58,8 @@ export class LessonSession {
   role = $state<Role>('student');
 
   room: Room | null = null;
+  /** One-way latency to the other side, measured on demand. */
+  probe = $state<LatencyProbe | null>(null);
   private grant: JoinResponse | null = null;
   private micTrack: LocalAudioTrack | null = null;
   private micDeviceId: string | undefined;
@@ -113,6 +116,7 @@ export class LessonSession {
     await this.engine.resume();
     await room.startAudio().catch(() => {});
     this.roomState = parseRoomState(room.metadata);
+    this.probe = new LatencyProbe(room, this.engine, () => this.audioMode);
     try {
       await this.publishMic(this.roomState.musicMode ? 'music' : 'speech');
     } catch (err) {
