@@ -31,7 +31,7 @@ export function startServer(config: Config = loadConfig()): Promise<RunningServe
         url,
         port,
         server,
-        stop: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+        stop: () => new Promise((r) => { server.closeAllConnections(); server.close(() => { app.locals.close(); r(); }); }),
       });
     });
   });
