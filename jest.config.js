@@ -1,6 +1,9 @@
+// Quiet the server's request logs in tests unless asked for (MUSE_LOG_LEVEL=info).
+process.env.MUSE_LOG_LEVEL ??= 'warn';
+
 // Two projects: fast unit/API tests, and browser tests that run the real app in Chromium
 // against a real livekit-server (started once in globalSetup).
-const tsJest = ['ts-jest', { useESM: true, isolatedModules: true, tsconfig: 'tsconfig.json' }];
+const tsJest = ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }];
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': tsJest },
@@ -9,6 +12,10 @@ const common = {
 };
 
 export default {
+  // The browser tests share one livekit-server and its fixed ports: one test file at a time.
+  maxWorkers: 1,
+  // Browser tests wait for real media; unit tests finish far sooner.
+  testTimeout: 120000,
   projects: [
     {
       ...common,
@@ -19,10 +26,8 @@ export default {
       ...common,
       displayName: 'browser',
       testMatch: ['<rootDir>/client/tests/**/*.spec.ts'],
-      globalSetup: '<rootDir>/client/tests/harness/globalSetup.ts',
-      globalTeardown: '<rootDir>/client/tests/harness/globalTeardown.ts',
-      testTimeout: 120000,
-      maxWorkers: 1,
+      globalSetup: '<rootDir>/client/tests/harness/globalSetup.mjs',
+      globalTeardown: '<rootDir>/client/tests/harness/globalTeardown.mjs',
     },
   ],
 };

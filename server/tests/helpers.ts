@@ -1,12 +1,25 @@
-// Shared set-up for API tests: an app on a fresh temp data folder with a movable clock, and people in it.
+// Shared set-up for API tests: the real server on a free port (startApi), or an app on a fresh temp data folder
+// with a movable clock for supertest (makeEnv), and people in it.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import type { CreateStudentResponse, Me } from '../../shared/api';
 import { createApp, type MuseApp } from '../src/app';
 import { loadConfig, type Config } from '../src/config';
+import { type RunningServer, startServer } from '../src/index';
+
+export async function startApi(overrides: Partial<Config> = {}): Promise<RunningServer & { config: Config }> {
+  const config: Config = { ...loadConfig({}), port: 0, dataDir: mkdtempSync(path.join(os.tmpdir(), 'muse-api-')), ...overrides };
+  const running = await startServer(config);
+  return { ...running, url: `http://127.0.0.1:${running.port}`, config };
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
 
 export interface TestEnv {
   app: MuseApp;
@@ -19,7 +32,7 @@ export interface TestEnv {
 }
 
 export function makeEnv(env: Record<string, string> = {}, start = new Date('2026-03-01T00:00:00Z')): TestEnv {
-  const dir = mkdtempSync(path.join(tmpdir(), 'muse-test-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'muse-test-'));
   const config = loadConfig({ MUSE_DATA_DIR: dir, MUSE_LOG_LEVEL: 'error', ...env });
   const clock = { now: start };
   const t: TestEnv = {
