@@ -93,6 +93,22 @@ test('CSRF: a form post is refused with 415; a foreign Origin with 403; the same
   expect(foreign.body.error.code).toBe('bad_origin');
   const same = await agent.post('/api/students').set('Host', 'studio.test').set('Origin', 'http://studio.test').send({ name: 'Fine', timeZone: 'UTC', language: 'en' });
   expect(same.status).toBe(201);
+  // The Vite dev server (:5173) proxies to us with Host rewritten to :3000; localhost and 127.0.0.1 are one machine.
+  const vite = await agent.post('/api/students').set('Host', '127.0.0.1:3000').set('Origin', 'http://localhost:5173').send({ name: 'Dev', timeZone: 'UTC', language: 'en' });
+  expect(vite.status).toBe(201);
+  const lookalike = await agent.post('/api/students').set('Host', 'studio.test').set('Origin', 'http://studio.test.evil.example').send({ name: 'Evil', timeZone: 'UTC', language: 'en' });
+  expect(lookalike.status).toBe(403);
+});
+
+test('ended sessions are swept from the database at the next log-in', async () => {
+  const db = t.app.locals.db;
+  const saved = t.clock.now;
+  t.clock.now = new Date(saved.getTime() + 40 * 86_400_000);
+  await request(t.app).post('/api/auth/login').send({ login: 'secure@example.com', password: 'correct horse battery' });
+  const rows = db.prepare('SELECT expires_at FROM sessions').all() as { expires_at: string }[];
+  expect(rows.every((r) => r.expires_at > t.clock.now.toISOString())).toBe(true);
+  expect(rows).toHaveLength(1);
+  t.clock.now = saved;
 });
 
 describe('a student without an email', () => {

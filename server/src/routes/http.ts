@@ -59,17 +59,24 @@ export function csrfGuard(config: Config): RequestHandler {
     }
     const origin = req.headers.origin;
     if (origin && origin !== 'null') {
-      let host: string | null = null;
-      try {
-        host = new URL(origin).host;
-      } catch {
-        host = null;
-      }
-      const allowed = host !== null && (host === req.get('host') || (config.publicUrl !== null && origin === new URL(config.publicUrl).origin));
+      const allowed = sameSite(origin, req.get('host') ?? '') || (config.publicUrl !== null && origin === new URL(config.publicUrl).origin);
       if (!allowed) return next(new HttpError(403, 'bad_origin', 'This request came from another site and was refused. Open Muse Studio directly and try again.'));
     }
     next();
   };
+}
+
+/**
+ * Compares host names only, as SameSite cookies do: the Vite dev server on :5173 proxies to us on :3000
+ * (rewriting Host), and localhost, 127.0.0.1 and ::1 are the same machine.
+ */
+function sameSite(origin: string, hostHeader: string): boolean {
+  const loopback = (h: string) => (h === 'localhost' || h === '127.0.0.1' || h === '[::1]' ? 'loopback' : h.toLowerCase());
+  try {
+    return loopback(new URL(origin).hostname) === loopback(new URL(`http://${hostHeader}`).hostname);
+  } catch {
+    return false;
+  }
 }
 
 export function currentUser(res: Response): UserRow | undefined {

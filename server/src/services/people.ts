@@ -52,6 +52,8 @@ export function createSession(ctx: Ctx, userId: string): { token: string; expire
   const token = newToken();
   const now = ctx.now();
   const expires = new Date(now.getTime() + ctx.config.sessionDays * DAY_MS);
+  // Sweep ended sessions here: log-ins are rare enough, and no timer is needed.
+  ctx.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now.toISOString());
   ctx.db.prepare('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(hashToken(token), userId, now.toISOString(), expires.toISOString());
   return { token, expires };
 }
