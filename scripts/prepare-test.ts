@@ -12,6 +12,9 @@ import { ROOT } from './lib/paths';
 export const TEST_PACKAGES: Record<string, string> = {
   chromium: '/usr/bin/chromium',
   'fonts-noto-cjk': '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc',
+  // Sampled-violin pitch tests render real notes (GM program 41) with FluidSynth.
+  fluidsynth: '/usr/bin/fluidsynth',
+  'fluid-soundfont-gm': '/usr/share/sounds/sf2/FluidR3_GM.sf2',
 };
 
 function aptInstall(missing: string[]): void {

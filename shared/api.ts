@@ -19,6 +19,8 @@ export const devTokenRequest = z.object({
 export type DevTokenRequest = z.infer<typeof devTokenRequest>;
 
 export interface JoinResponse {
+  /** Proves this identity and role to our server during the call (music mode, later the metronome). */
+  controlToken: string;
   /** WebSocket URL of the LiveKit SFU, as the browser must reach it. */
   livekitUrl: string;
   token: string;
@@ -36,6 +38,29 @@ export interface ApiErrorBody {
 export interface ClientConfig {
   devRooms: boolean;
 }
+
+/** Lesson-wide state our server keeps in the LiveKit room's metadata; every client follows it. */
+export interface RoomState {
+  musicMode: boolean;
+  /** Identity of the teacher who last changed it, and when (ISO time). */
+  changedBy: string | null;
+  changedAt: string | null;
+}
+
+export const DEFAULT_ROOM_STATE: RoomState = { musicMode: false, changedBy: null, changedAt: null };
+
+/** Parses room metadata written by our server; anything else reads as the default state. */
+export function parseRoomState(metadata: string | undefined | null): RoomState {
+  if (!metadata) return DEFAULT_ROOM_STATE;
+  try {
+    const v = JSON.parse(metadata) as Partial<RoomState>;
+    return { ...DEFAULT_ROOM_STATE, musicMode: v.musicMode === true, changedBy: v.changedBy ?? null, changedAt: v.changedAt ?? null };
+  } catch {
+    return DEFAULT_ROOM_STATE;
+  }
+}
+
+export const musicModeRequest = z.object({ on: z.boolean() });
 
 // ---------------------------------------------------------------------------
 // Scheduling (issue 6): people, invites, lessons, occurrences, calendar feeds.

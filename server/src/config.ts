@@ -12,6 +12,7 @@ const schema = z.object({
   MUSE_HOST: z.string().default('127.0.0.1'),
   MUSE_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   MUSE_PUBLIC_LIVEKIT_URL: z.string().default('ws://127.0.0.1:7880'),
+  MUSE_LIVEKIT_API_URL: z.string().default('http://127.0.0.1:7880'),
   MUSE_LIVEKIT_API_KEY: z.string().min(1).default(DEV_LIVEKIT_API_KEY),
   MUSE_LIVEKIT_API_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_LIVEKIT_API_SECRET),
   MUSE_DEV_ROOMS: bool.default(false),
@@ -32,6 +33,8 @@ export interface Config {
   host: string;
   port: number;
   publicLiveKitUrl: string;
+  /** Where our server reaches LiveKit's RoomService (HTTP). */
+  liveKitApiUrl: string;
   liveKitApiKey: string;
   liveKitApiSecret: string;
   /** Open rooms joinable by anyone with the link: development and tests only. */
@@ -63,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: c.MUSE_HOST,
     port: c.MUSE_PORT,
     publicLiveKitUrl: c.MUSE_PUBLIC_LIVEKIT_URL,
+    liveKitApiUrl: c.MUSE_LIVEKIT_API_URL,
     liveKitApiKey: c.MUSE_LIVEKIT_API_KEY,
     liveKitApiSecret: c.MUSE_LIVEKIT_API_SECRET,
     devRooms: c.MUSE_DEV_ROOMS,

@@ -137,6 +137,10 @@ describe('joining the room', () => {
     expect(tc).toMatchObject({ sub: who.A.me.id, video: { room: teacher.body.room, roomAdmin: true }, attributes: { role: 'teacher' } });
     expect(sc.video.roomAdmin ?? false).toBe(false);
     expect(sc.attributes).toEqual({ role: 'student' });
+    // The control token (music mode) is for this room and this person: a student's is refused by the teacher-only switch.
+    expect(typeof teacher.body.controlToken).toBe('string');
+    const byStudent = await request(t.app).post(`/api/rooms/${student.body.room}/music-mode`).set('Authorization', `Bearer ${student.body.controlToken}`).send({ on: true });
+    expect(byStudent.status).toBe(403);
     for (const p of [who.A2, who.B, who.B1]) expect((await join(p)).status).toBe(404);
     expect((await join(who.anon)).status).toBe(401);
   });

@@ -2,6 +2,7 @@
 // and the connection state shown to the person.
 import {
   ConnectionState,
+  createLocalAudioTrack,
   DisconnectReason,
   type LocalAudioTrack,
   type LocalVideoTrack,
@@ -10,9 +11,11 @@ import {
   RoomEvent,
   Track,
 } from 'livekit-client';
-import type { JoinResponse, Role } from '../../../shared/api';
+import { type JoinResponse, parseRoomState, type Role, type RoomState } from '../../../shared/api';
 import type { AudioEngine } from '../audio/engine';
 import type { MeterNode } from '../audio/MeterNode';
+import { api } from '../lib/api';
+import { type AudioMode, captureOptions, publishOptions } from './audioMode';
 
 export type CallState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'left' | 'lost' | 'failed';
 
@@ -42,15 +45,35 @@ export class LessonSession {
   cameraOff = $state(false);
   /** ms from join() to the first remote audio track being subscribed. */
   joinToRemoteAudioMs = $state<number | null>(null);
+  /** The lesson-wide state the teacher sets (from the room metadata). */
+  roomState = $state<RoomState>(parseRoomState(null));
+  /** How this side's microphone is actually published right now. */
+  audioMode = $state<AudioMode>('speech');
+  /** A mode change is being applied (the microphone is re-published). */
+  switchingMode = $state(false);
+  /** Why the last music-mode request failed, as the server said it. */
+  modeError = $state<string | null>(null);
+  role = $state<Role>('student');
 
   room: Room | null = null;
+  private grant: JoinResponse | null = null;
+  private micTrack: LocalAudioTrack | null = null;
+  private micDeviceId: string | undefined;
+  private modeQueue: Promise<void> = Promise.resolve();
   private meters = new Map<string, MeterEntry>();
   private joinStarted = 0;
 
   constructor(private readonly engine: AudioEngine) {}
 
-  async join(grant: JoinResponse, tracks: { audio: LocalAudioTrack | null; video: LocalVideoTrack | null }, speakerId?: string): Promise<void> {
+  /**
+   * Connects and publishes. The microphone is opened here, with the settings of the room's
+   * current mode (a late joiner starts in music mode when the lesson is in it).
+   */
+  async join(grant: JoinResponse, tracks: { micDeviceId?: string; video: LocalVideoTrack | null }, speakerId?: string): Promise<void> {
     this.state = 'connecting';
+    this.grant = grant;
+    this.role = grant.role;
+    this.micDeviceId = tracks.micDeviceId;
     this.failure = null;
     this.joinStarted = performance.now();
     const room = new Room({
@@ -75,6 +98,7 @@ export class LessonSession {
       .on(RoomEvent.TrackUnmuted, refresh)
       .on(RoomEvent.LocalTrackPublished, refresh)
       .on(RoomEvent.ParticipantAttributesChanged, refresh)
+      .on(RoomEvent.RoomMetadataChanged, (metadata) => this.onRoomState(metadata))
       .on(RoomEvent.ConnectionStateChanged, (s) => this.onConnectionState(s))
       .on(RoomEvent.Disconnected, (reason) => this.onDisconnected(reason));
     try {
@@ -87,7 +111,12 @@ export class LessonSession {
     }
     await this.engine.resume();
     await room.startAudio().catch(() => {});
-    if (tracks.audio) await room.localParticipant.publishTrack(tracks.audio, { source: Track.Source.Microphone });
+    this.roomState = parseRoomState(room.metadata);
+    try {
+      await this.publishMic(this.roomState.musicMode ? 'music' : 'speech');
+    } catch (err) {
+      this.failure = err instanceof Error ? err.message : String(err);
+    }
     if (tracks.video) await room.localParticipant.publishTrack(tracks.video, { source: Track.Source.Camera, simulcast: true });
     this.state = 'connected';
     this.refresh();
@@ -96,10 +125,68 @@ export class LessonSession {
   async leave(): Promise<void> {
     const room = this.room;
     this.state = 'left';
-    await room?.disconnect(false);
+    await room?.disconnect(true);
+    this.micTrack = null;
     this.disposeMeters();
     this.peers = [];
     this.room = null;
+  }
+
+  /** Teacher only (the server refuses anyone else): switch music mode for everyone. */
+  async setMusicMode(on: boolean): Promise<void> {
+    if (!this.grant) return;
+    this.modeError = null;
+    try {
+      await api('POST', `/rooms/${encodeURIComponent(this.grant.room)}/music-mode`, { on }, { Authorization: `Bearer ${this.grant.controlToken}` });
+    } catch (err) {
+      this.modeError = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  /** Capture and encoder figures of the published microphone (what tests and the safety check read). */
+  async micReport(): Promise<{ settings: MediaTrackSettings; codec: RTCStats | null; outbound: RTCStats | null } | null> {
+    const track = this.micTrack;
+    if (!track) return null;
+    const stats = await track.getRTCStatsReport();
+    let outbound: RTCStats | null = null;
+    let codec: RTCStats | null = null;
+    stats?.forEach((s: RTCStats & { codecId?: string; kind?: string }) => {
+      if (s.type === 'outbound-rtp' && s.kind === 'audio') outbound = s;
+    });
+    const codecId = (outbound as { codecId?: string } | null)?.codecId;
+    if (codecId) codec = stats?.get(codecId) ?? null;
+    return { settings: track.mediaStreamTrack.getSettings(), codec, outbound };
+  }
+
+  private onRoomState(metadata: string): void {
+    this.roomState = parseRoomState(metadata);
+    const want: AudioMode = this.roomState.musicMode ? 'music' : 'speech';
+    this.modeQueue = this.modeQueue.then(async () => {
+      if (this.room && want !== this.audioMode) await this.publishMic(want).catch((err: Error) => (this.modeError = err.message));
+    });
+  }
+
+  /** Opens the microphone for `mode` and (re)publishes it; the call and the video go on. */
+  private async publishMic(mode: AudioMode): Promise<void> {
+    const room = this.room;
+    if (!room) return;
+    this.switchingMode = true;
+    try {
+      const old = this.micTrack;
+      if (old) {
+        // Stereo and DTX are fixed per published track, so a mode change is a new track.
+        await room.localParticipant.unpublishTrack(old, true);
+        this.micTrack = null;
+      }
+      const track = await createLocalAudioTrack(captureOptions(mode, this.micDeviceId));
+      if (this.micMuted) await track.mute();
+      await room.localParticipant.publishTrack(track, { source: Track.Source.Microphone, ...publishOptions(mode) });
+      this.micTrack = track;
+      this.audioMode = mode;
+    } finally {
+      this.switchingMode = false;
+      this.refresh();
+    }
   }
 
   async setMicMuted(muted: boolean): Promise<void> {

@@ -43,6 +43,7 @@ export class Devices {
   async start(): Promise<void> {
     this.starting = true;
     this.error = null;
+    this.stop();
     try {
       this.audioTrack = await createLocalAudioTrack({ deviceId: this.micId || undefined, echoCancellation: true, noiseSuppression: true, autoGainControl: true });
       try {
@@ -76,6 +77,12 @@ export class Devices {
   chooseSpeaker(id: string): void {
     this.speakerId = id;
     this.save();
+  }
+
+  /** Closes the preview microphone: the lesson opens its own with the room's audio mode. */
+  releaseAudio(): void {
+    this.audioTrack?.stop();
+    this.audioTrack = null;
   }
 
   stop(): void {

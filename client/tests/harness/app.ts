@@ -7,12 +7,14 @@ import { type RunningServer, startServer } from '../../../server/src/index';
 import { ROOT } from '../../../scripts/lib/paths';
 
 export async function startTestApp(overrides: Partial<Config> = {}): Promise<RunningServer & { config: Config }> {
+  const livekitUrl = overrides.publicLiveKitUrl ?? process.env.MUSE_TEST_LIVEKIT_URL ?? 'ws://127.0.0.1:17880';
   const config: Config = {
     ...loadConfig({}),
     host: '127.0.0.1',
     port: 0,
     devRooms: true,
-    publicLiveKitUrl: process.env.MUSE_TEST_LIVEKIT_URL ?? 'ws://127.0.0.1:17880',
+    publicLiveKitUrl: livekitUrl,
+    liveKitApiUrl: livekitUrl.replace(/^ws/, 'http'),
     dataDir: mkdtempSync(path.join(os.tmpdir(), 'muse-test-')),
     clientDir: path.join(ROOT, 'client', 'dist'),
     ...overrides,

@@ -31,17 +31,21 @@ export interface Participant {
   close(): Promise<void>;
 }
 
-/** A browser whose microphone plays a sine at `toneHz`. */
-export async function launchParticipant(toneHz: number, opts: { viewport?: { width: number; height: number }; locale?: string } = {}): Promise<Participant> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'muse-chromium-'));
-  const wav = path.join(dir, `tone-${toneHz}.wav`);
-  writeToneWav(wav, toneHz, { seconds: 10 });
+/** A browser whose microphone plays a sine at `toneHz`, or the WAV file `opts.wav`. */
+export async function launchParticipant(toneHz: number, opts: { viewport?: { width: number; height: number }; locale?: string; wav?: string } = {}): Promise<Participant> {
+  let wav = opts.wav;
+  if (!wav) {
+    wav = path.join(mkdtempSync(path.join(os.tmpdir(), 'muse-chromium-')), `tone-${toneHz}.wav`);
+    writeToneWav(wav, toneHz, { seconds: 10 });
+  }
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [...CHROMIUM_FLAGS, `--use-file-for-fake-audio-capture=${wav}`],
   });
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 }, locale: opts.locale ?? 'en-US' });
+  // tsx (esbuild) wraps named functions in __name(); give evaluated functions that helper.
+  await context.addInitScript('globalThis.__name = globalThis.__name || ((f) => f);');
   const page = await context.newPage();
   const logs: string[] = [];
   page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));

@@ -2,12 +2,12 @@
 import { Router, type Response } from 'express';
 import { createLessonRequest, joinLessonRequest, lessonRangeQuery, updateLessonRequest, type JoinResponse, type OccurrenceList } from '../../../shared/api';
 import { HttpError } from '../errors';
-import { mintToken } from '../livekit/tokens';
 import { log } from '../log';
 import type { Ctx } from '../services/context';
 import { authorizeLessonJoin, cancelOccurrence, createLesson, deleteLesson, feedIcs, lessonDto, lessonIcs, listOccurrences, ownLesson, updateLesson, visibleLesson } from '../services/lessons';
 import { userForFeedToken } from '../services/people';
 import { baseUrl, parse, requireTeacher, requireUser } from './http';
+import { joinResponse } from './rooms';
 
 const DAY_MS = 86_400_000;
 const MAX_RANGE_DAYS = 370;
@@ -70,16 +70,8 @@ export function lessonRoutes(ctx: Ctx): Router {
     visibleLesson(ctx, user, req.params.id);
     const body = parse(joinLessonRequest, req.body, 'join request');
     const grant = authorizeLessonJoin(ctx, user, req.params.id, body.occurrenceStart);
-    const minted = await mintToken(config, grant, ctx.now());
     log.info('lessons.join', { lesson: req.params.id, identity: grant.identity, role: grant.role });
-    const out: JoinResponse = {
-      livekitUrl: config.publicLiveKitUrl,
-      token: minted.token,
-      room: grant.room,
-      identity: grant.identity,
-      role: grant.role,
-      expiresAt: minted.expiresAt.toISOString(),
-    };
+    const out: JoinResponse = await joinResponse(config, grant);
     res.json(out);
   });
 

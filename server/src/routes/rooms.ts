@@ -1,29 +1,52 @@
-// POST /api/dev/rooms/token — a LiveKit token for an open development room.
+// Room calls: a LiveKit token for an open development room, and the teacher's music-mode switch.
 import { Router, type Request } from 'express';
-import { devTokenRequest, type JoinResponse } from '../../../shared/api';
+import { devTokenRequest, musicModeRequest, roomName, type JoinResponse, type RoomState } from '../../../shared/api';
 import type { Config } from '../config';
-import { fromZod } from '../errors';
+import { fromZod, HttpError } from '../errors';
+import { mintControlToken, verifyControlToken } from '../livekit/control';
+import { RoomStateStore } from '../livekit/rooms';
 import { mintToken } from '../livekit/tokens';
 import { log } from '../log';
-import { authorizeDevJoin } from '../services/access';
+import { authorizeDevJoin, type JoinGrant } from '../services/access';
+
+/** The JoinResponse for a granted join: LiveKit token plus our control token. */
+export async function joinResponse(config: Config, grant: JoinGrant): Promise<JoinResponse> {
+  const minted = await mintToken(config, grant);
+  return {
+    livekitUrl: config.publicLiveKitUrl,
+    token: minted.token,
+    controlToken: mintControlToken(config, grant),
+    room: grant.room,
+    identity: grant.identity,
+    role: grant.role,
+    expiresAt: minted.expiresAt.toISOString(),
+  };
+}
 
 export function roomRoutes(config: Config): Router {
   const router = Router();
+  const rooms = new RoomStateStore(config);
+
   router.post('/dev/rooms/token', async (req: Request, res) => {
     const parsed = devTokenRequest.safeParse(req.body ?? {});
     if (!parsed.success) throw fromZod(parsed.error, 'join request');
     const grant = authorizeDevJoin(config, parsed.data);
-    const minted = await mintToken(config, grant);
     log.info('room.token', { room: grant.room, identity: grant.identity, role: grant.role });
-    const body: JoinResponse = {
-      livekitUrl: config.publicLiveKitUrl,
-      token: minted.token,
-      room: grant.room,
-      identity: grant.identity,
-      role: grant.role,
-      expiresAt: minted.expiresAt.toISOString(),
-    };
-    res.json(body);
+    res.json(await joinResponse(config, grant));
+  });
+
+  // Only the lesson's teacher switches music mode; every client follows the room metadata.
+  router.post('/rooms/:room/music-mode', async (req: Request<{ room: string }>, res) => {
+    const room = roomName.safeParse(req.params.room);
+    if (!room.success) throw new HttpError(400, 'invalid_input', 'The room name is not valid.', { room: room.error.issues[0].message });
+    const who = verifyControlToken(config, req.get('authorization'));
+    if (who.room !== room.data) throw new HttpError(403, 'forbidden', 'Your lesson token is for another room.');
+    if (who.role !== 'teacher') throw new HttpError(403, 'teacher_only', 'Only the teacher can switch music mode.');
+    const body = musicModeRequest.safeParse(req.body ?? {});
+    if (!body.success) throw fromZod(body.error, 'music mode request');
+    const state: RoomState = await rooms.update(room.data, { musicMode: body.data.on, changedBy: who.identity, changedAt: new Date().toISOString() });
+    log.info('room.music_mode', { room: room.data, by: who.identity, on: body.data.on });
+    res.json(state);
   });
   return router;
 }

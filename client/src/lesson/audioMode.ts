@@ -1,0 +1,30 @@
+// Capture and publish settings for the two ways a lesson can sound.
+import { AudioPresets, type AudioCaptureOptions, type TrackPublishOptions } from 'livekit-client';
+
+export type AudioMode = 'speech' | 'music';
+
+/** Opus bitrate in music mode: well above the 128 kbps floor for stereo violin; Opus allows up to 510 kbps. */
+export const MUSIC_BITRATE = 256_000;
+
+export function captureOptions(mode: AudioMode, deviceId?: string): AudioCaptureOptions {
+  const device = deviceId ? { deviceId } : {};
+  if (mode === 'speech') return { ...device, echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+  // Nothing between the violin and the encoder: no echo canceller, no noise gate, no AGC riding
+  // a crescendo. (Headphones are advised in music mode; the wasm limiter stands in for AGC.)
+  return {
+    ...device,
+    echoCancellation: false,
+    noiseSuppression: false,
+    autoGainControl: false,
+    voiceIsolation: false,
+    channelCount: 2,
+    sampleRate: 48000,
+  };
+}
+
+export function publishOptions(mode: AudioMode): TrackPublishOptions {
+  if (mode === 'speech') return { audioPreset: AudioPresets.speech, dtx: true, red: true, forceStereo: false };
+  // DTX would gate pianissimo tails and rests; stereo keeps the room. RED stays on: it costs
+  // bitrate, not latency, and repairs single lost packets (re-measure under loss: issue 10).
+  return { audioPreset: { maxBitrate: MUSIC_BITRATE }, dtx: false, red: true, forceStereo: true };
+}

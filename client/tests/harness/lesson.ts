@@ -1,0 +1,50 @@
+// Steps shared by the lesson browser tests.
+import type { Page } from 'playwright-core';
+
+/** Opens an open dev room's pre-join screen and waits until the join button is usable. */
+export async function openDevRoom(page: Page, baseUrl: string, room: string, name: string, role: 'teacher' | 'student'): Promise<void> {
+  await page.goto(`${baseUrl}/room/${room}?name=${encodeURIComponent(name)}&role=${role}`);
+  await page.waitForFunction(() => {
+    const b = document.querySelector('[data-testid=join]') as HTMLButtonElement | null;
+    return b !== null && !b.disabled;
+  }, null, { timeout: 20000 });
+}
+
+export async function joinAndWaitConnected(page: Page): Promise<void> {
+  await page.getByTestId('join').click();
+  await page.locator('[data-testid=connection][data-state=connected]').waitFor({ timeout: 20000 });
+}
+
+export interface MicReport {
+  settings: MediaTrackSettings;
+  codec: { mimeType?: string; sdpFmtpLine?: string; channels?: number } | null;
+  outbound: { bytesSent?: number; targetBitrate?: number; timestamp: number } | null;
+}
+
+/** The published microphone's capture settings and encoder stats, read in the page. */
+export function micReport(page: Page): Promise<MicReport | null> {
+  return page.evaluate(async () => {
+    const s = (window as unknown as { muse?: { session?: { micReport(): Promise<unknown> } } }).muse?.session;
+    return (s ? ((await s.micReport()) as MicReport | null) : null);
+  });
+}
+
+/** Codec of each inbound audio stream this page receives (what arrived, as negotiated). */
+export function inboundAudioCodecs(page: Page): Promise<{ mimeType?: string; sdpFmtpLine?: string }[]> {
+  return page.evaluate(async () => {
+    type Peer = { isLocal: boolean; audio: { getRTCStatsReport(): Promise<RTCStatsReport | undefined> } | null };
+    const s = (window as unknown as { muse?: { session?: { peers: Peer[] } } }).muse?.session;
+    const out: { mimeType?: string; sdpFmtpLine?: string }[] = [];
+    for (const p of s?.peers ?? []) {
+      if (p.isLocal || !p.audio) continue;
+      const report = await p.audio.getRTCStatsReport();
+      report?.forEach((st: RTCStats & { codecId?: string; kind?: string }) => {
+        if (st.type === 'inbound-rtp' && st.kind === 'audio' && st.codecId) {
+          const c = report.get(st.codecId) as { mimeType?: string; sdpFmtpLine?: string } | undefined;
+          if (c) out.push({ mimeType: c.mimeType, sdpFmtpLine: c.sdpFmtpLine });
+        }
+      });
+    }
+    return out;
+  });
+}

@@ -1,0 +1,95 @@
+// Music mode, proven on the wire: the teacher's switch reaches every client, which re-publishes
+// its microphone with processing off, Opus stereo, no DTX, high bitrate; a late joiner starts in it.
+import path from 'node:path';
+import { startTestApp } from './harness/app';
+import { launchParticipant, type Participant, waitForRemoteTone } from './harness/browser';
+import { inboundAudioCodecs, joinAndWaitConnected, micReport, type MicReport, openDevRoom } from './harness/lesson';
+
+let app: Awaited<ReturnType<typeof startTestApp>>;
+let teacher: Participant;
+let student: Participant;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  [teacher, student] = await Promise.all([launchParticipant(440), launchParticipant(660)]);
+});
+
+afterAll(async () => {
+  await Promise.allSettled([teacher?.close(), student?.close()]);
+  await app?.stop();
+});
+
+async function settled(p: Participant, mode: 'music' | 'speech'): Promise<MicReport> {
+  await p.page.locator(`[data-testid=music-mode][data-applied=${mode}]`).waitFor({ timeout: 10000 });
+  // Wait for the new sender to report its negotiated codec.
+  for (let i = 0; i < 50; i++) {
+    const r = await micReport(p.page);
+    if (r?.codec?.sdpFmtpLine) return r;
+    await p.page.waitForTimeout(200);
+  }
+  throw new Error('the microphone sender never reported a codec');
+}
+
+function expectMusic(r: MicReport): void {
+  expect(r.settings).toMatchObject({ echoCancellation: false, noiseSuppression: false, autoGainControl: false });
+  expect(r.settings.channelCount).toBe(2);
+  expect(r.codec?.mimeType).toBe('audio/opus');
+  expect(r.codec?.sdpFmtpLine).toMatch(/stereo=1/);
+  expect(r.codec?.sdpFmtpLine).not.toMatch(/usedtx=1/);
+}
+
+function expectSpeech(r: MicReport): void {
+  expect(r.settings).toMatchObject({ echoCancellation: true, noiseSuppression: true, autoGainControl: true });
+  expect(r.codec?.mimeType).toBe('audio/opus');
+  expect(r.codec?.sdpFmtpLine).toMatch(/usedtx=1/);
+}
+
+test('the teacher switches music mode for everyone, both ways; the student cannot', async () => {
+  const room = `music-${Date.now()}`;
+  await Promise.all([openDevRoom(teacher.page, app.url, room, 'Mina Park', 'teacher'), openDevRoom(student.page, app.url, room, 'Layla', 'student')]);
+  await joinAndWaitConnected(teacher.page);
+  await joinAndWaitConnected(student.page);
+  await waitForRemoteTone(student.page, 440);
+
+  expectSpeech(await settled(teacher, 'speech'));
+  expectSpeech(await settled(student, 'speech'));
+  expect(await student.page.getByTestId('music-toggle').count()).toBe(0); // no switch for the student
+
+  const clicked = Date.now();
+  await teacher.page.getByTestId('music-toggle').click();
+  await student.page.locator('[data-testid=music-mode][data-on=true]').waitFor({ timeout: 5000 });
+  const studentSawIt = Date.now() - clicked;
+  const [t, s] = await Promise.all([settled(teacher, 'music'), settled(student, 'music')]);
+  process.stdout.write(`music mode: student saw the switch after ${studentSawIt} ms, re-published after ${Date.now() - clicked} ms\n`);
+  expectMusic(t);
+  expectMusic(s);
+
+  // Bitrate near the setting: the encoder's target, and what actually went out over 3 s.
+  await teacher.page.waitForTimeout(1500);
+  const a = (await micReport(teacher.page))!;
+  await teacher.page.waitForTimeout(3000);
+  const b = (await micReport(teacher.page))!;
+  const kbps = (((b.outbound!.bytesSent! - a.outbound!.bytesSent!) * 8) / (b.outbound!.timestamp - a.outbound!.timestamp));
+  process.stdout.write(`music mode: target ${b.outbound!.targetBitrate} bps, sent ${kbps.toFixed(0)} kbps\n`);
+  expect(b.outbound!.targetBitrate).toBeGreaterThanOrEqual(128000);
+
+  // What the student receives from the teacher is stereo Opus without DTX.
+  const inbound = await inboundAudioCodecs(student.page);
+  expect(inbound.length).toBe(1);
+  expect(inbound[0].sdpFmtpLine).toMatch(/stereo=1/);
+  expect(inbound[0].sdpFmtpLine).not.toMatch(/usedtx=1/);
+  await waitForRemoteTone(student.page, 440);
+  await waitForRemoteTone(teacher.page, 660);
+  await teacher.page.screenshot({ path: path.join(process.cwd(), 'test-results', 'music-mode-teacher.png') });
+  await student.page.screenshot({ path: path.join(process.cwd(), 'test-results', 'music-mode-student.png') });
+
+  // A late joiner starts in the current mode.
+  await student.page.getByTestId('leave').click();
+  await student.page.getByRole('button', { name: 'Join again' }).click();
+  expectMusic(await settled(student, 'music'));
+
+  // And back: the keyboard shortcut M switches it off for both.
+  await teacher.page.keyboard.press('m');
+  expectSpeech(await settled(teacher, 'speech'));
+  expectSpeech(await settled(student, 'speech'));
+});

@@ -1,0 +1,345 @@
+// Pitch detector for the violin (G3 196 Hz to E7 2637 Hz, and a little beyond).
+//
+// Method, chosen by measurement (see wasm/README.md and `npm run bench:dsp`):
+// 1. McLeod's normalised square difference (NSDF) over a fixed integration window W
+//    (≈21 ms) for every lag up to the longest period; the cross products are the only
+//    O(W·lags) work and run four lanes wide in SIMD builds.
+// 2. McLeod's peak picking: the first positive lobe whose maximum reaches PICK·(highest
+//    maximum). Unlike YIN's absolute threshold this is independent of bow noise, and it never
+//    picks half the period of a violin tone (the NSDF is negative there). That choice fixes
+//    the octave; nothing later may change it.
+// 3. Refinement: the period found (≈0.05 sample accurate after parabolic interpolation) is
+//    re-measured at the largest multiple m of it that fits the lag range, with a direct
+//    difference function around m·τ and a parabola, then divided by m. For E7 (18 samples)
+//    m is 18, so the interpolation's bias shrinks eighteen-fold; that is what brings high notes
+//    to a fraction of a cent.
+// The reported time is the centre of the samples the final lag actually compared
+// (W + m·τ of them), which is where a vibrato's instantaneous pitch matches the estimate.
+// The input is kept in a mirrored ring, so any window is contiguous memory.
+
+/** Longest analysis window in samples. */
+export const PITCH_RING: i32 = 2048;
+const RING_MASK: i32 = PITCH_RING - 1;
+const RING = memory.data(PITCH_RING * 2 * 4, 16);
+const NSDF = memory.data(PITCH_RING * 4, 16);
+const MAX_LOBES: i32 = 64;
+const LOBES = memory.data(MAX_LOBES * 4, 16);
+/** A lobe qualifies if its maximum reaches this fraction of the highest one (McLeod's k). */
+const PICK: f32 = 0.9;
+
+let rate: f32 = 48000;
+let intWindow: i32 = 1024; // W, multiple of 4
+let minLag: i32 = 11;
+let maxLag: i32 = 343;
+let window: i32 = 1371;
+let hop: i32 = 512;
+let minClarity: f32 = 0.6;
+let minPower: f32 = 1e-6; // mean square below which the input counts as silence
+let a4: f32 = 440;
+
+let writePos: i32 = 0;
+let frames: i64 = 0; // samples pushed since setup
+let sinceHop: i32 = 0;
+
+let resHz: f32 = 0;
+let resClarity: f32 = 0;
+let resTime: f64 = 0;
+let resMidi: f32 = 0;
+
+/** Configures the detector for `sampleRate` and the range [minHz, maxHz], analysing every `hopSize` samples; clears state. */
+export function pitchSetup(sampleRate: f32, minHz: f32, maxHz: f32, hopSize: i32): void {
+  rate = sampleRate;
+  intWindow = (<i32>Mathf.round((sampleRate * 1024) / 48000 / 4)) << 2;
+  maxLag = <i32>Mathf.ceil(sampleRate / minHz) + 1;
+  if (intWindow + maxLag + 4 > PITCH_RING) maxLag = PITCH_RING - intWindow - 4;
+  minLag = <i32>Mathf.floor(sampleRate / maxHz) - 1;
+  if (minLag < 2) minLag = 2;
+  window = intWindow + maxLag + 4;
+  hop = hopSize < 1 ? 1 : hopSize;
+  pitchReset();
+}
+
+/** Sets the voicing gate: minimum clarity (0..1) and minimum level (dBFS RMS). */
+export function pitchSetGate(clarity: f32, levelDb: f32): void {
+  minClarity = clarity;
+  minPower = Mathf.pow(10, levelDb / 10);
+}
+
+/** Sets the frequency of A4 used for note names and cents. */
+export function pitchSetA4(hz: f32): void {
+  a4 = hz;
+  if (resHz > 0) resMidi = 69 + 12 * Mathf.log2(resHz / a4);
+}
+
+/** Forgets all input and the last result. */
+export function pitchReset(): void {
+  memory.fill(RING, 0, PITCH_RING * 2 * 4);
+  writePos = 0;
+  frames = 0;
+  sinceHop = 0;
+  resHz = 0;
+  resClarity = 0;
+  resTime = 0;
+  resMidi = 0;
+}
+
+/** Samples in one analysis window. */
+export function pitchWindow(): i32 {
+  return window;
+}
+
+/** Feeds `n` samples at `ptr`; returns how many analyses ran (results are the last one's). */
+export function pitchPush(ptr: usize, n: i32): i32 {
+  let done = 0;
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(ptr + (<usize>i << 2));
+    store<f32>(RING + (<usize>writePos << 2), v);
+    store<f32>(RING + (<usize>(writePos + PITCH_RING) << 2), v);
+    writePos = (writePos + 1) & RING_MASK;
+    frames++;
+    if (++sinceHop >= hop) {
+      sinceHop = 0;
+      if (frames >= <i64>window) {
+        analyse();
+        done++;
+      }
+    }
+  }
+  return done;
+}
+
+/** Last estimate in Hz, or 0 when unvoiced. */
+export function pitchHz(): f32 {
+  return resHz;
+}
+/** Clarity of the last analysis, 0..1 (the NSDF peak height). */
+export function pitchConfidence(): f32 {
+  return resClarity;
+}
+/** Sample index (since setup, fractional) at the centre of the samples the last estimate used. */
+export function pitchTime(): f64 {
+  return resTime;
+}
+/** Nearest MIDI note of the last estimate (0 when unvoiced). */
+export function pitchNote(): i32 {
+  return resHz > 0 ? <i32>Mathf.round(resMidi) : 0;
+}
+/** Cents of the last estimate from its nearest note. */
+export function pitchCents(): f32 {
+  return resHz > 0 ? 100 * (resMidi - Mathf.round(resMidi)) : 0;
+}
+
+function dot(a: usize, b: usize, n: i32): f32 {
+  let i = 0;
+  let s: f32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    let acc = f32x4.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      acc = f32x4.add(acc, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+    }
+    s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) +
+      (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    s += load<f32>(a + o) * load<f32>(b + o);
+  }
+  return s;
+}
+
+// r(τ) = Σ x[j]·x[j+τ] over the integration window for τ = 1..lastLag, into NSDF[τ].
+// Several lags per pass share each load of x[j] (SIMD: 8 lags, 9 loads per 8 products
+// instead of 16; scalar: 4 lags) and keep independent accumulators. This loop is the
+// detector's whole cost; see `npm run bench:dsp`.
+function correlate(x: usize, lastLag: i32): void {
+  const W = intWindow;
+  let t = 1;
+  if (ASC_FEATURE_SIMD) {
+    for (; t + 7 <= lastLag; t += 8) {
+      const y = x + (<usize>t << 2);
+      let a0 = f32x4.splat(0);
+      let a1 = f32x4.splat(0);
+      let a2 = f32x4.splat(0);
+      let a3 = f32x4.splat(0);
+      let a4 = f32x4.splat(0);
+      let a5 = f32x4.splat(0);
+      let a6 = f32x4.splat(0);
+      let a7 = f32x4.splat(0);
+      for (let j = 0; j < W; j += 4) {
+        const o = <usize>j << 2;
+        const v = v128.load(x + o);
+        const q = y + o;
+        a0 = f32x4.add(a0, f32x4.mul(v, v128.load(q)));
+        a1 = f32x4.add(a1, f32x4.mul(v, v128.load(q, 4)));
+        a2 = f32x4.add(a2, f32x4.mul(v, v128.load(q, 8)));
+        a3 = f32x4.add(a3, f32x4.mul(v, v128.load(q, 12)));
+        a4 = f32x4.add(a4, f32x4.mul(v, v128.load(q, 16)));
+        a5 = f32x4.add(a5, f32x4.mul(v, v128.load(q, 20)));
+        a6 = f32x4.add(a6, f32x4.mul(v, v128.load(q, 24)));
+        a7 = f32x4.add(a7, f32x4.mul(v, v128.load(q, 28)));
+      }
+      const p = NSDF + (<usize>t << 2);
+      store<f32>(p, hsum(a0));
+      store<f32>(p, hsum(a1), 4);
+      store<f32>(p, hsum(a2), 8);
+      store<f32>(p, hsum(a3), 12);
+      store<f32>(p, hsum(a4), 16);
+      store<f32>(p, hsum(a5), 20);
+      store<f32>(p, hsum(a6), 24);
+      store<f32>(p, hsum(a7), 28);
+    }
+  } else {
+    for (; t + 3 <= lastLag; t += 4) {
+      const y = x + (<usize>t << 2);
+      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+      for (let j = 0; j < W; j++) {
+        const o = <usize>j << 2;
+        const v = load<f32>(x + o);
+        s0 += v * load<f32>(y + o);
+        s1 += v * load<f32>(y + o, 4);
+        s2 += v * load<f32>(y + o, 8);
+        s3 += v * load<f32>(y + o, 12);
+      }
+      const p = NSDF + (<usize>t << 2);
+      store<f32>(p, s0);
+      store<f32>(p, s1, 4);
+      store<f32>(p, s2, 8);
+      store<f32>(p, s3, 12);
+    }
+  }
+  for (; t <= lastLag; t++) store<f32>(NSDF + (<usize>t << 2), dot(x, x + (<usize>t << 2), W));
+}
+
+// @ts-ignore: decorator
+@inline
+function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+// Σ (x[j] − x[j+lag])² over the integration window, in f64 (no cancellation: it is the
+// quantity whose minimum the refinement interpolates).
+function diff(x: usize, lag: i32): f64 {
+  const W = intWindow;
+  const y = x + (<usize>lag << 2);
+  let s: f64 = 0;
+  for (let j = 0; j < W; j++) {
+    const d = load<f32>(x + (<usize>j << 2)) - load<f32>(y + (<usize>j << 2));
+    s += <f64>(d * d);
+  }
+  return s;
+}
+
+function unvoiced(clarity: f32, centre: f64): void {
+  resHz = 0;
+  resClarity = clarity;
+  resTime = centre;
+  resMidi = 0;
+}
+
+function analyse(): void {
+  const W = intWindow;
+  const start = (writePos - window) & RING_MASK;
+  const x = RING + (<usize>start << 2);
+  const first: f64 = <f64>(frames - <i64>window);
+  const e0 = dot(x, x, W);
+  if (e0 < minPower * <f32>W) {
+    unvoiced(0, first + <f64>(W + maxLag) * 0.5);
+    return;
+  }
+  // NSDF n(τ) = 2 r(τ) / (E0 + Eτ), with Eτ slid along; r(τ) first, in place.
+  correlate(x, maxLag + 1);
+  let et = e0;
+  for (let t = 1; t <= maxLag + 1; t++) {
+    const a = load<f32>(x + (<usize>(t - 1) << 2));
+    const b = load<f32>(x + (<usize>(t - 1 + W) << 2));
+    et += b * b - a * a;
+    const m = e0 + et;
+    const p = NSDF + (<usize>t << 2);
+    store<f32>(p, m > 0 ? (2 * load<f32>(p)) / m : 0);
+  }
+  // Positive lobes after the first zero crossing; keep each lobe's interior maximum.
+  let t = 1;
+  while (t <= maxLag && load<f32>(NSDF + (<usize>t << 2)) > 0) t++;
+  let lobes = 0;
+  let best: f32 = 0;
+  let lobeArg = -1;
+  let lobeMax: f32 = 0;
+  for (; t <= maxLag; t++) {
+    const v = load<f32>(NSDF + (<usize>t << 2));
+    if (v > 0) {
+      if (v > lobeMax) {
+        lobeMax = v;
+        lobeArg = t;
+      }
+    } else if (lobeArg >= 0) {
+      if (lobeArg >= minLag && lobes < MAX_LOBES) {
+        store<i32>(LOBES + (<usize>lobes << 2), lobeArg);
+        lobes++;
+        if (lobeMax > best) best = lobeMax;
+      }
+      lobeArg = -1;
+      lobeMax = 0;
+    }
+  }
+  // A lobe still open at maxLag counts only if its maximum is interior.
+  if (lobeArg >= minLag && lobeArg < maxLag && lobes < MAX_LOBES) {
+    store<i32>(LOBES + (<usize>lobes << 2), lobeArg);
+    lobes++;
+    if (lobeMax > best) best = lobeMax;
+  }
+  if (lobes == 0) {
+    unvoiced(0, first + <f64>(W + maxLag) * 0.5);
+    return;
+  }
+  let tp = 0;
+  let np: f32 = 0;
+  for (let k = 0; k < lobes; k++) {
+    const a = load<i32>(LOBES + (<usize>k << 2));
+    const v = load<f32>(NSDF + (<usize>a << 2));
+    if (v >= PICK * best) {
+      tp = a;
+      np = v;
+      break;
+    }
+  }
+  const na = load<f32>(NSDF + (<usize>(tp - 1) << 2));
+  const nc = load<f32>(NSDF + (<usize>(tp + 1) << 2));
+  const den = na - 2 * np + nc;
+  const tau0: f32 = <f32>tp + (den < 0 ? (0.5 * (na - nc)) / den : 0);
+  if (np < minClarity) {
+    unvoiced(np, first + <f64>(W + tp) * 0.5);
+    return;
+  }
+  // Refine at the largest multiple of the period that fits.
+  let m = <i32>Mathf.floor(<f32>maxLag / tau0);
+  if (m < 1) m = 1;
+  const centre = <i32>Mathf.round(<f32>m * tau0);
+  let lo = centre - 3;
+  if (lo < 1) lo = 1;
+  let bestLag = lo;
+  let d0 = diff(x, lo);
+  let dBest = d0;
+  for (let l = lo + 1; l <= centre + 3; l++) {
+    const d = diff(x, l);
+    if (d < dBest) {
+      dBest = d;
+      bestLag = l;
+    }
+  }
+  const dm = diff(x, bestLag - 1);
+  const dp = diff(x, bestLag + 1);
+  const curv = dm - 2 * dBest + dp;
+  let lag: f64 = <f64>bestLag;
+  if (curv > 0) {
+    let delta = (0.5 * (dm - dp)) / curv;
+    if (delta > 0.5) delta = 0.5;
+    if (delta < -0.5) delta = -0.5;
+    lag += delta;
+  }
+  const period = lag / <f64>m;
+  resHz = <f32>(<f64>rate / period);
+  resClarity = np;
+  resTime = first + (<f64>W + lag - 1) * 0.5;
+  resMidi = 69 + 12 * Mathf.log2(resHz / a4);
+}

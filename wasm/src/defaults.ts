@@ -1,0 +1,62 @@
+// Kernel options and their defaults; setup functions merge a Partial over these by spread.
+
+export interface HighpassOptions {
+  /** Corner frequency in Hz: under the violin's G3 (196 Hz), over handling rumble. */
+  cutoffHz: number;
+}
+export interface MeterOptions {
+  /** How long a peak is held before it falls, ms. */
+  holdMs: number;
+  /** Fall rate of the held peak after the hold, dB per second. */
+  fallDbPerS: number;
+  /** RMS averaging time constant, ms. */
+  rmsMs: number;
+}
+export interface LimiterOptions {
+  /** Output ceiling, dBFS. */
+  ceilingDb: number;
+  /** Lookahead (and added latency), ms. */
+  lookaheadMs: number;
+  /** Release time constant, ms. */
+  releaseMs: number;
+}
+export interface PitchOptions {
+  /** Lowest frequency reported, Hz. */
+  minHz: number;
+  /** Highest frequency reported, Hz. */
+  maxHz: number;
+  /** Samples between analyses. */
+  hop: number;
+  /** Minimum clarity (NSDF peak, 0..1) for a voiced result. */
+  minClarity: number;
+  /** Minimum level (dBFS RMS) for a voiced result. */
+  minLevelDb: number;
+  /** Frequency of A4, Hz. */
+  a4Hz: number;
+}
+export interface ClickOptions {
+  /** Peak level of the accented click, linear. */
+  level: number;
+}
+export interface OnsetOptions {
+  /** Level a click must pass regardless of noise, dBFS. */
+  thresholdDb: number;
+  /** Margin over the running noise floor, dB. */
+  marginDb: number;
+  /** Time after an onset during which no other is reported, ms. */
+  refractoryMs: number;
+}
+
+export const HIGHPASS_DEFAULTS: HighpassOptions = { cutoffHz: 70 };
+export const METER_DEFAULTS: MeterOptions = { holdMs: 1500, fallDbPerS: 20, rmsMs: 300 };
+export const LIMITER_DEFAULTS: LimiterOptions = { ceilingDb: -1, lookaheadMs: 2, releaseMs: 80 };
+export const PITCH_DEFAULTS: PitchOptions = {
+  minHz: 140,
+  maxHz: 4200,
+  hop: 512,
+  minClarity: 0.6,
+  minLevelDb: -60,
+  a4Hz: 440,
+};
+export const CLICK_DEFAULTS: ClickOptions = { level: 0.5 };
+export const ONSET_DEFAULTS: OnsetOptions = { thresholdDb: -50, marginDb: 20, refractoryMs: 100 };

@@ -1,0 +1,234 @@
+// Loader for muse-dsp.wasm (Node and browser, including an AudioWorkletGlobalScope).
+// Wraps the raw exports in typed calls that take channel numbers instead of pointers, and
+// hands out Float32Array views of the module's static buffers. Views are cached and rebuilt
+// only if memory has grown (the stub runtime never grows it, but a future build might), so
+// no call here allocates: safe inside AudioWorkletProcessor.process().
+import {
+  CLICK_DEFAULTS, HIGHPASS_DEFAULTS, LIMITER_DEFAULTS, METER_DEFAULTS, ONSET_DEFAULTS, PITCH_DEFAULTS,
+  type ClickOptions, type HighpassOptions, type LimiterOptions, type MeterOptions, type OnsetOptions, type PitchOptions,
+} from './defaults.ts';
+import { noteName } from './notes.ts';
+
+/** Samples each static buffer holds (8 render quanta). */
+export const BLOCK_MAX_FRAMES = 1024;
+/** Channels with their own kernel state (buffers: channel(0), channel(1)). */
+export const MAX_CHANNELS = 2;
+
+/** Raw exports of muse-dsp.wasm (pointers are byte offsets into `memory`). */
+export interface MuseDspExports {
+  memory: WebAssembly.Memory;
+  inputPtr(): number;
+  input2Ptr(): number;
+  outputPtr(): number;
+  blockPeak(ptr: number, n: number): number;
+  blockSumSquares(ptr: number, n: number): number;
+  meterSetup(sampleRate: number, holdMs: number, fallDbPerS: number, rmsMs: number): void;
+  meterReset(): void;
+  meterProcess(ch: number, ptr: number, n: number): void;
+  meterPeakDb(ch: number): number;
+  meterRmsDb(ch: number): number;
+  hpSetup(sampleRate: number, cutoffHz: number): void;
+  hpReset(): void;
+  hpProcess(ch: number, ptr: number, n: number): void;
+  limSetup(sampleRate: number, ceilingDb: number, lookaheadMs: number, releaseMs: number): void;
+  limReset(): void;
+  limProcess(ch: number, ptr: number, n: number): void;
+  limLatency(): number;
+  pitchSetup(sampleRate: number, minHz: number, maxHz: number, hop: number): void;
+  pitchSetGate(clarity: number, levelDb: number): void;
+  pitchSetA4(hz: number): void;
+  pitchReset(): void;
+  pitchWindow(): number;
+  pitchPush(ptr: number, n: number): number;
+  pitchHz(): number;
+  pitchConfidence(): number;
+  pitchTime(): number;
+  pitchNote(): number;
+  pitchCents(): number;
+  clickSetup(sampleRate: number, level: number): void;
+  clickStart(frame: number, bpm: number, beatsPerBar: number, subdivisions: number): void;
+  clickTempo(bpm: number, beatsPerBar: number, subdivisions: number): void;
+  clickStop(): void;
+  clickRender(ptr: number, n: number, blockStart: number): number;
+  clickNextFrame(): number;
+  clickLastKind(): number;
+  onsetSetup(sampleRate: number, thresholdDb: number, marginDb: number, refractoryMs: number): void;
+  onsetReset(): void;
+  onsetPush(ptr: number, n: number, blockStart: number): number;
+  onsetTime(): number;
+}
+
+/** One pitch estimate; pitchResult() fills a caller-owned object. */
+export interface PitchResult {
+  /** Frequency in Hz, or null when unvoiced. */
+  hz: number | null;
+  /** Nearest note ("A4"), or "" when unvoiced. */
+  note: string;
+  /** MIDI number of that note, or 0. */
+  midi: number;
+  /** Cents from that note (−50..50). */
+  cents: number;
+  /** Clarity 0..1. */
+  confidence: number;
+  /** Sample index (since pitchSetup) at the centre of the samples analysed. */
+  frame: number;
+}
+
+/** Kinds of metronome ticks. */
+export enum ClickKind {
+  Accent = 0,
+  Beat = 1,
+  Sub = 2,
+}
+
+export interface MuseDsp {
+  readonly raw: MuseDspExports;
+  /** View of channel `ch`'s block buffer (BLOCK_MAX_FRAMES samples): write input here, read output back. */
+  channel(ch: number): Float32Array;
+  /** View of the metronome's output buffer (BLOCK_MAX_FRAMES samples). */
+  clickBuffer(): Float32Array;
+
+  highpassSetup(sampleRate: number, options?: Partial<HighpassOptions>): void;
+  /** High-passes the first `frames` samples of channel(ch) in place. */
+  highpass(ch: number, frames: number): void;
+
+  meterSetup(sampleRate: number, options?: Partial<MeterOptions>): void;
+  /** Feeds channel(ch)'s first `frames` samples to its meter. */
+  meter(ch: number, frames: number): void;
+  peakDb(ch: number): number;
+  rmsDb(ch: number): number;
+  blockPeak(ch: number, frames: number): number;
+  blockSumSquares(ch: number, frames: number): number;
+
+  limiterSetup(sampleRate: number, options?: Partial<LimiterOptions>): void;
+  /** Limits channel(ch)'s first `frames` samples in place (delayed by limiterLatency()). */
+  limit(ch: number, frames: number): void;
+  limiterLatency(): number;
+
+  pitchSetup(sampleRate: number, options?: Partial<PitchOptions>): void;
+  /** Feeds channel(ch)'s first `frames` samples to the detector; returns analyses run. */
+  pitchPush(ch: number, frames: number): number;
+  /** Copies the latest estimate into `out` and returns it. */
+  pitchResult(out: PitchResult): PitchResult;
+  pitchReset(): void;
+
+  clickSetup(sampleRate: number, options?: Partial<ClickOptions>): void;
+  /** Starts with a downbeat at absolute frame `frame`. */
+  clickStart(frame: number, bpm: number, beatsPerBar: number, subdivisions: number): void;
+  /** Changes tempo and metre at the next bar line. */
+  clickTempo(bpm: number, beatsPerBar: number, subdivisions: number): void;
+  clickStop(): void;
+  /** Renders `frames` samples into clickBuffer() for the block starting at absolute frame `blockStart`; returns ticks started. */
+  clickRender(frames: number, blockStart: number): number;
+  /** Frame of the next tick, or −1 when stopped. */
+  clickNextFrame(): number;
+  clickLastKind(): ClickKind | -1;
+
+  onsetSetup(sampleRate: number, options?: Partial<OnsetOptions>): void;
+  /** Scans channel(ch)'s first `frames` samples (first = absolute frame `blockStart`); returns onsets found. */
+  onsetPush(ch: number, frames: number, blockStart: number): number;
+  /** Absolute (fractional) frame of the last onset, or −1. */
+  onsetTime(): number;
+  onsetReset(): void;
+}
+
+/** Instantiates synchronously (AudioWorkletGlobalScope, Node); `source` is the .wasm bytes or a compiled Module. */
+export function createMuseDsp(source: BufferSource | WebAssembly.Module): MuseDsp {
+  const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
+  return wrap(new WebAssembly.Instance(module, {}).exports as unknown as MuseDspExports);
+}
+
+/** Instantiates asynchronously (main thread, where large synchronous compiles are refused). */
+export async function loadMuseDsp(source: BufferSource | WebAssembly.Module): Promise<MuseDsp> {
+  const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source);
+  const instance = await WebAssembly.instantiate(module, {});
+  return wrap(instance.exports as unknown as MuseDspExports);
+}
+
+function wrap(raw: MuseDspExports): MuseDsp {
+  const ptrs = [raw.inputPtr() >>> 0, raw.input2Ptr() >>> 0];
+  const outPtr = raw.outputPtr() >>> 0;
+  let buffer: ArrayBuffer | null = null;
+  let views: Float32Array[] = [];
+  let outView = new Float32Array(0);
+  const refresh = (): void => {
+    if (raw.memory.buffer === buffer) return;
+    buffer = raw.memory.buffer;
+    views = ptrs.map((p) => new Float32Array(buffer as ArrayBuffer, p, BLOCK_MAX_FRAMES));
+    outView = new Float32Array(buffer, outPtr, BLOCK_MAX_FRAMES);
+  };
+  refresh();
+
+  return {
+    raw,
+    channel(ch) {
+      refresh();
+      return views[ch];
+    },
+    clickBuffer() {
+      refresh();
+      return outView;
+    },
+    highpassSetup(sampleRate, options) {
+      const o = { ...HIGHPASS_DEFAULTS, ...options };
+      raw.hpSetup(sampleRate, o.cutoffHz);
+    },
+    highpass: (ch, frames) => raw.hpProcess(ch, ptrs[ch], frames),
+    meterSetup(sampleRate, options) {
+      const o = { ...METER_DEFAULTS, ...options };
+      raw.meterSetup(sampleRate, o.holdMs, o.fallDbPerS, o.rmsMs);
+    },
+    meter: (ch, frames) => raw.meterProcess(ch, ptrs[ch], frames),
+    peakDb: (ch) => raw.meterPeakDb(ch),
+    rmsDb: (ch) => raw.meterRmsDb(ch),
+    blockPeak: (ch, frames) => raw.blockPeak(ptrs[ch], frames),
+    blockSumSquares: (ch, frames) => raw.blockSumSquares(ptrs[ch], frames),
+    limiterSetup(sampleRate, options) {
+      const o = { ...LIMITER_DEFAULTS, ...options };
+      raw.limSetup(sampleRate, o.ceilingDb, o.lookaheadMs, o.releaseMs);
+    },
+    limit: (ch, frames) => raw.limProcess(ch, ptrs[ch], frames),
+    limiterLatency: () => raw.limLatency(),
+    pitchSetup(sampleRate, options) {
+      const o = { ...PITCH_DEFAULTS, ...options };
+      raw.pitchSetup(sampleRate, o.minHz, o.maxHz, o.hop);
+      raw.pitchSetGate(o.minClarity, o.minLevelDb);
+      raw.pitchSetA4(o.a4Hz);
+    },
+    pitchPush: (ch, frames) => raw.pitchPush(ptrs[ch], frames),
+    pitchResult(out) {
+      const hz = raw.pitchHz();
+      const midi = raw.pitchNote();
+      out.hz = hz > 0 ? hz : null;
+      out.midi = midi;
+      out.note = hz > 0 ? noteName(midi) : '';
+      out.cents = raw.pitchCents();
+      out.confidence = raw.pitchConfidence();
+      out.frame = raw.pitchTime();
+      return out;
+    },
+    pitchReset: () => raw.pitchReset(),
+    clickSetup(sampleRate, options) {
+      const o = { ...CLICK_DEFAULTS, ...options };
+      raw.clickSetup(sampleRate, o.level);
+    },
+    clickStart: (frame, bpm, beats, sub) => raw.clickStart(frame, bpm, beats, sub),
+    clickTempo: (bpm, beats, sub) => raw.clickTempo(bpm, beats, sub),
+    clickStop: () => raw.clickStop(),
+    clickRender: (frames, blockStart) => raw.clickRender(outPtr, frames, blockStart),
+    clickNextFrame: () => raw.clickNextFrame(),
+    clickLastKind: () => raw.clickLastKind() as ClickKind | -1,
+    onsetSetup(sampleRate, options) {
+      const o = { ...ONSET_DEFAULTS, ...options };
+      raw.onsetSetup(sampleRate, o.thresholdDb, o.marginDb, o.refractoryMs);
+    },
+    onsetPush: (ch, frames, blockStart) => raw.onsetPush(ptrs[ch], frames, blockStart),
+    onsetTime: () => raw.onsetTime(),
+    onsetReset: () => raw.onsetReset(),
+  };
+}
+
+/** A fresh PitchResult to reuse with pitchResult(). */
+export function emptyPitchResult(): PitchResult {
+  return { hz: null, note: '', midi: 0, cents: 0, confidence: 0, frame: 0 };
+}

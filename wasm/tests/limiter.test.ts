@@ -1,0 +1,87 @@
+import { createLimiter } from '../reference/limiter.ts';
+import { loadDsp } from './helpers/dsp.ts';
+import { rng, sine } from './helpers/signals.ts';
+
+const SR = 48000;
+const Q = 128;
+const CEILING = Math.fround(10 ** (-1 / 20));
+
+function run(x: Float32Array): { y: Float32Array; latency: number } {
+  const dsp = loadDsp();
+  dsp.limiterSetup(SR);
+  const y = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i += Q) {
+    const n = Math.min(Q, x.length - i);
+    dsp.channel(0).set(x.subarray(i, i + n));
+    dsp.limit(0, n);
+    y.set(dsp.channel(0).subarray(0, n), i);
+  }
+  return { y, latency: dsp.limiterLatency() };
+}
+
+function noise(seconds: number, peak: number, seed: number): Float32Array {
+  const rand = rng(seed);
+  return Float32Array.from({ length: Math.round(seconds * SR) }, () => peak * (2 * rand() - 1));
+}
+
+describe('safety limiter at −1 dBFS, 2 ms lookahead', () => {
+  test('is bit-transparent below the ceiling: output is the input delayed by the latency', () => {
+    const x = noise(2, 0.89, 1); // peaks just under 0.8913
+    const { y, latency } = run(x);
+    expect(latency).toBe(96);
+    let mismatches = 0;
+    for (let i = latency; i < x.length; i++) if (!Object.is(y[i], x[i - latency])) mismatches++;
+    expect(mismatches).toBe(0);
+  });
+
+  test('never exceeds −1 dBFS on bursts, spikes and full-scale square waves', () => {
+    const rand = rng(2);
+    const x = new Float32Array(3 * SR);
+    for (let i = 0; i < x.length; i++) {
+      const t = i / SR;
+      x[i] = t < 1 ? 2 * Math.sin(2 * Math.PI * 440 * t) : t < 2 ? (Math.sin(2 * Math.PI * 55 * t) > 0 ? 1 : -1) : 0.3 * (2 * rand() - 1);
+      if (i % 9973 === 0) x[i] = 4 * (rand() < 0.5 ? -1 : 1); // isolated spikes
+    }
+    const { y } = run(x);
+    const peak = y.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(peak).toBeLessThanOrEqual(CEILING);
+    expect(peak).toBeGreaterThan(CEILING * 0.99); // and it does use the headroom
+  });
+
+  test('returns to bit-transparent after the release, and does not pump on a steady loud tone', () => {
+    const loud = sine(SR, 220, 1, 1.4);
+    const quiet = noise(1.5, 0.5, 3);
+    const x = new Float32Array(loud.length + quiet.length);
+    x.set(loud);
+    x.set(quiet, loud.length);
+    const { y, latency } = run(x);
+    // Release 80 ms: one second after the burst, the gain is exactly 1 again.
+    let mismatches = 0;
+    for (let i = loud.length + SR; i < x.length; i++) if (!Object.is(y[i], x[i - latency])) mismatches++;
+    expect(mismatches).toBe(0);
+    // Steady +3 dBFS tone: after settling the per-cycle peak varies by less than 0.05 dB.
+    const period = SR / 220;
+    const peaks: number[] = [];
+    for (let c = Math.ceil((0.3 * SR) / period); (c + 1) * period < loud.length; c++) {
+      let p = 0;
+      for (let i = Math.floor(c * period); i < Math.floor((c + 1) * period); i++) p = Math.max(p, Math.abs(y[i]));
+      peaks.push(p);
+    }
+    const spreadDb = 20 * Math.log10(Math.max(...peaks) / Math.min(...peaks));
+    expect(spreadDb).toBeLessThan(0.05);
+  });
+
+  test('wasm matches the reference', () => {
+    const x = new Float32Array(SR);
+    const rand = rng(4);
+    for (let i = 0; i < x.length; i++) x[i] = (i < SR / 2 ? 1.8 : 0.6) * Math.sin(i * 0.07) + 0.05 * (2 * rand() - 1);
+    const { y } = run(x);
+    const ref = createLimiter(SR, -1, 2, 80);
+    const r = Float32Array.from(x);
+    ref.process(r, r.length);
+    let worst = 0;
+    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(y[i] - r[i]));
+    // The reference re-sums the average each sample; the kernel keeps a running f64 sum.
+    expect(worst).toBeLessThan(5e-5);
+  });
+});
