@@ -61,3 +61,235 @@ export function parseRoomState(metadata: string | undefined | null): RoomState {
 }
 
 export const musicModeRequest = z.object({ on: z.boolean() });
+
+// ---------------------------------------------------------------------------
+// Scheduling (issue 6): people, invites, lessons, occurrences, calendar feeds.
+
+export const LANGUAGE = ['ko', 'en'] as const;
+export type Language = (typeof LANGUAGE)[number];
+
+/** True for a zone name the runtime's time-zone database knows (IANA names such as "Asia/Seoul"). */
+export function isIanaZone(zone: string): boolean {
+  // Intl also accepts raw offsets ("+09:00") in some runtimes; a lesson must follow a real zone's DST rules.
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const timeZone = z.string().max(64, 'must be at most 64 characters').refine(isIanaZone, 'must be an IANA time zone such as Asia/Seoul');
+export const password = z.string().min(10, 'must be at least 10 characters').max(200, 'must be at most 200 characters');
+const personName = z.string().min(1, 'is required').max(80, 'must be at most 80 characters').refine((s) => s.trim().length > 0, 'is required');
+const email = z.email('must be an email address').max(254, 'must be at most 254 characters');
+/** A wall-clock time in the lesson's zone, minute precision: 2026-03-26T18:00. */
+export const localDateTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'must be a local date and time like 2026-03-26T18:00');
+export const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2026-06-30');
+
+export const signupRequest = z.object({ email, password, name: personName, timeZone, language: z.enum(LANGUAGE) });
+export type SignupRequest = z.infer<typeof signupRequest>;
+
+/** Teachers log in with their email; students with their email if the teacher gave one, otherwise the login name shown on their invite. */
+export const loginRequest = z.object({
+  login: z.string().min(1, 'is required').max(254, 'must be at most 254 characters'),
+  password: z.string().min(1, 'is required').max(200, 'must be at most 200 characters'),
+});
+export type LoginRequest = z.infer<typeof loginRequest>;
+
+export const createStudentRequest = z.object({ name: personName, email: email.optional(), timeZone, language: z.enum(LANGUAGE) });
+export type CreateStudentRequest = z.infer<typeof createStudentRequest>;
+
+export const acceptInviteRequest = z.object({ password });
+export type AcceptInviteRequest = z.infer<typeof acceptInviteRequest>;
+
+export const recurrence = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('once') }),
+  z.object({
+    kind: z.literal('weekly'),
+    interval: z.number().int().min(1, 'must be 1 to 4').max(4, 'must be 1 to 4').default(1),
+    /** Last day (inclusive, in the lesson's zone) on which an occurrence may start. */
+    until: localDate.optional(),
+    count: z.number().int().min(1, 'must be 1 to 520').max(520, 'must be 1 to 520').optional(),
+  }),
+]);
+export type Recurrence = z.infer<typeof recurrence>;
+
+const title = z.string().min(1, 'is required').max(120, 'must be at most 120 characters');
+const notes = z.string().max(4000, 'must be at most 4000 characters');
+const durationMinutes = z.number().int('must be a whole number of minutes').min(5, 'must be 5 to 480 minutes').max(480, 'must be 5 to 480 minutes');
+const studentIds = z.array(z.string().min(1).max(40)).min(1, 'needs at least one student').max(8, 'may hold at most 8 students');
+
+export const createLessonRequest = z.object({
+  title,
+  notes: notes.default(''),
+  /** Wall-clock start in the teacher's zone (or timeZone when given). */
+  start: localDateTime,
+  timeZone: timeZone.optional(),
+  durationMinutes,
+  studentIds,
+  recurrence: recurrence.default({ kind: 'once' }),
+});
+export type CreateLessonRequest = z.input<typeof createLessonRequest>;
+
+/** An occurrence is named by its original start (UTC, ISO 8601, basic or extended format). */
+export const occurrenceStart = z.string().min(1, 'is required').max(40, 'must be at most 40 characters');
+
+export const updateLessonRequest = z.discriminatedUnion('scope', [
+  z.object({
+    scope: z.literal('series'),
+    title: title.optional(),
+    notes: notes.optional(),
+    start: localDateTime.optional(),
+    timeZone: timeZone.optional(),
+    durationMinutes: durationMinutes.optional(),
+    studentIds: studentIds.optional(),
+    recurrence: recurrence.optional(),
+  }),
+  z.object({
+    scope: z.literal('occurrence'),
+    occurrenceStart,
+    title: title.optional(),
+    notes: notes.optional(),
+    /** New wall-clock start for this occurrence only, in the lesson's zone. */
+    start: localDateTime.optional(),
+    durationMinutes: durationMinutes.optional(),
+  }),
+]);
+export type UpdateLessonRequest = z.infer<typeof updateLessonRequest>;
+
+export const joinLessonRequest = z.object({ occurrenceStart });
+export type JoinLessonRequest = z.infer<typeof joinLessonRequest>;
+
+export const lessonRangeQuery = z.object({
+  from: z.iso.datetime({ offset: true, message: 'must be an ISO date-time such as 2026-03-01T00:00:00Z' }).optional(),
+  to: z.iso.datetime({ offset: true, message: 'must be an ISO date-time such as 2026-03-31T00:00:00Z' }).optional(),
+});
+
+export interface Me {
+  id: string;
+  role: Role;
+  name: string;
+  /** What this person types to log in. */
+  login: string;
+  email: string | null;
+  timeZone: string;
+  language: Language;
+  /** Secret calendar feed (webcal-able); only shown to its owner. */
+  calendarFeedUrl: string;
+}
+
+export interface InviteLink {
+  url: string;
+  expiresAt: string;
+}
+
+export interface Student {
+  id: string;
+  name: string;
+  email: string | null;
+  login: string;
+  timeZone: string;
+  language: Language;
+  /** invited: has not set a password yet. */
+  status: 'invited' | 'active';
+  inviteExpiresAt: string | null;
+}
+
+export interface CreateStudentResponse {
+  student: Student;
+  invite: InviteLink;
+}
+
+export interface InviteInfo {
+  studentName: string;
+  teacherName: string;
+  login: string;
+  language: Language;
+  timeZone: string;
+  expiresAt: string;
+}
+
+/** One person's view of an occurrence: local wall-clock times with offset (ISO 8601). */
+export interface PartyTime {
+  userId: string;
+  name: string;
+  role: Role;
+  timeZone: string;
+  localStart: string;
+  localEnd: string;
+  /** Minutes this person's local start moved compared with the previous occurrence (DST in either zone); 0 when unchanged. */
+  shiftMinutes: number;
+}
+
+export interface Occurrence {
+  /** `${lessonId}.${originalStart in basic UTC form}`; the join link is /lesson/<id>. */
+  id: string;
+  lessonId: string;
+  /** Original start (UTC, ISO): names this occurrence in PATCH, cancel and join even after it was moved. */
+  occurrenceStart: string;
+  title: string;
+  notes: string;
+  start: string;
+  end: string;
+  durationMinutes: number;
+  recurring: boolean;
+  cancelled: boolean;
+  /** Edited on its own (time, duration, title or notes). */
+  modified: boolean;
+  teacher: PartyTime;
+  /** A student sees only themself here; the teacher sees everyone. */
+  students: PartyTime[];
+  ensembleSize: number;
+  /** True when DST in either zone moved this occurrence for somebody since the previous one. */
+  dstWarning: boolean;
+  joinPath: string;
+  roomOpensAt: string;
+  roomClosesAt: string;
+}
+
+export interface OccurrenceList {
+  from: string;
+  to: string;
+  occurrences: Occurrence[];
+}
+
+export interface LessonException {
+  occurrenceStart: string;
+  cancelled: boolean;
+  start: string | null;
+  durationMinutes: number | null;
+  title: string | null;
+  notes: string | null;
+}
+
+export interface Lesson {
+  id: string;
+  title: string;
+  notes: string;
+  start: string;
+  timeZone: string;
+  durationMinutes: number;
+  recurrence: Recurrence;
+  /** RFC 5545 RRULE as stored (UNTIL in local wall-clock time), null for a one-off. */
+  rrule: string | null;
+  teacher: { id: string; name: string; timeZone: string };
+  students: { id: string; name: string; timeZone: string }[];
+  exceptions: LessonException[];
+  icsPath: string;
+}
+
+const OCCURRENCE_SEPARATOR = '.';
+
+/** Builds the occurrence id used in join links (/lesson/<id>). */
+export function occurrenceId(lessonId: string, basicUtcStart: string): string {
+  return `${lessonId}${OCCURRENCE_SEPARATOR}${basicUtcStart}`;
+}
+
+/** Splits an occurrence id into lesson id and original start (basic UTC form, e.g. 20260326T170000Z). */
+export function parseOccurrenceId(id: string): { lessonId: string; occurrenceStart: string } | null {
+  const i = id.lastIndexOf(OCCURRENCE_SEPARATOR);
+  if (i <= 0) return null;
+  return { lessonId: id.slice(0, i), occurrenceStart: id.slice(i + 1) };
+}

@@ -6,10 +6,29 @@ import type { ClientConfig } from '../../shared/api';
 import type { Config } from './config';
 import { errorHandler, HttpError } from './errors';
 import { log } from './log';
+import { authRoutes } from './routes/auth';
+import { csrfGuard, sessionMiddleware } from './routes/http';
+import { lessonRoutes } from './routes/lessons';
 import { roomRoutes } from './routes/rooms';
+import { studentRoutes } from './routes/students';
+import type { Ctx } from './services/context';
+import { serverSecret } from './services/secrets';
+import { openDatabase, type Db } from './storage/db';
 
-export function createApp(config: Config): Express {
-  const app = express();
+export interface AppOptions {
+  /** The clock for room windows, sessions and invites; tests move it. */
+  now?: () => Date;
+}
+
+/** The app, with its database open; close() releases the database (tests restart on the same folder). */
+export type MuseApp = Express & { locals: { db: Db; close: () => void } };
+
+export function createApp(config: Config, options: AppOptions = {}): MuseApp {
+  const db = openDatabase(config.dataDir);
+  const ctx: Ctx = { db, config, secret: serverSecret(db, config.secret), now: options.now ?? (() => new Date()) };
+  const app = express() as MuseApp;
+  app.locals.db = db;
+  app.locals.close = () => db.close();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -33,12 +52,17 @@ export function createApp(config: Config): Express {
 
   const api = express.Router();
   api.use(express.json({ limit: '100kb' }));
+  api.use(csrfGuard(config));
+  api.use(sessionMiddleware(ctx));
   api.get('/health', (_req, res) => res.json({ ok: true }));
   api.get('/config', (_req, res) => {
     const body: ClientConfig = { devRooms: config.devRooms };
     res.json(body);
   });
   api.use(roomRoutes(config));
+  api.use(authRoutes(ctx));
+  api.use(studentRoutes(ctx));
+  api.use(lessonRoutes(ctx));
   api.use((req) => {
     throw new HttpError(404, 'not_found', `There is no API endpoint ${req.method} ${req.baseUrl}${req.path}.`);
   });

@@ -19,6 +19,7 @@ export function startServer(config: Config = loadConfig()): Promise<RunningServe
   return new Promise((resolve, reject) => {
     const server = app.listen(config.port, config.host);
     server.once('error', (err: NodeJS.ErrnoException) => {
+      app.locals.close();
       if (err.code === 'EADDRINUSE') {
         reject(new PortInUseError(`Port ${config.port} on ${config.host} is already in use. Stop the program using it (lsof -i :${config.port}) or set MUSE_PORT to another port.`));
       } else reject(err);
@@ -31,7 +32,7 @@ export function startServer(config: Config = loadConfig()): Promise<RunningServe
         url,
         port,
         server,
-        stop: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+        stop: () => new Promise((r) => { server.closeAllConnections(); server.close(() => { app.locals.close(); r(); }); }),
       });
     });
   });

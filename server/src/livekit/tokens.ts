@@ -8,6 +8,8 @@ export interface TokenRequest {
   identity: string;
   name: string;
   role: Role;
+  /** Lets the holder mute and remove others: the lesson's teacher only. */
+  roomAdmin?: boolean;
 }
 
 export interface MintedToken {
@@ -31,6 +33,7 @@ export async function mintToken(config: Config, req: TokenRequest, now = new Dat
     canPublishData: true,
     // Only our server sets names, roles and room state; clients may not rewrite them.
     canUpdateOwnMetadata: false,
+    roomAdmin: req.roomAdmin === true,
   });
   return { token: await at.toJwt(), expiresAt: new Date(now.getTime() + ttl * 1000) };
 }

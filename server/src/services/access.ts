@@ -1,5 +1,5 @@
-// Who may join which room. The walking skeleton only knows open development rooms;
-// lesson-based authorization (teacher and students of a scheduled lesson) plugs in here.
+// Who may join which room: open development rooms here (MUSE_DEV_ROOMS=1 only);
+// scheduled lessons are authorized by authorizeLessonJoin in services/lessons.ts.
 import { randomBytes } from 'node:crypto';
 import type { DevTokenRequest, Role } from '../../../shared/api';
 import type { Config } from '../config';
@@ -10,6 +10,8 @@ export interface JoinGrant {
   identity: string;
   name: string;
   role: Role;
+  /** The lesson's teacher may mute or remove participants. */
+  roomAdmin?: boolean;
 }
 
 /** Grants a join to an open development room, or refuses when dev rooms are off. */
