@@ -3,9 +3,10 @@
 import { startLiveKit, type RunningLiveKit } from '../../scripts/lib/livekit';
 import { startTestApp } from './harness/app';
 import { launchParticipant, type Participant } from './harness/browser';
+import { spareLiveKit } from './harness/ports';
 
 // A livekit-server of this file's own, so stopping it does not disturb other tests.
-const PORTS = { port: 17890, udpPort: 17892 };
+const PORTS = spareLiveKit(1);
 
 let livekit: RunningLiveKit;
 let app: Awaited<ReturnType<typeof startTestApp>>;

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { type Config, loadConfig } from '../../../server/src/config';
 import { type RunningServer, startServer } from '../../../server/src/index';
 import { ROOT } from '../../../scripts/lib/paths';
+import { TEST_LIVEKIT } from './ports';
 
 export async function startTestApp(overrides: Partial<Config> = {}): Promise<RunningServer & { config: Config }> {
-  const livekitUrl = overrides.publicLiveKitUrl ?? process.env.MUSE_TEST_LIVEKIT_URL ?? 'ws://127.0.0.1:17880';
+  const livekitUrl = overrides.publicLiveKitUrl ?? process.env.MUSE_TEST_LIVEKIT_URL ?? `ws://127.0.0.1:${TEST_LIVEKIT.port}`;
   const config: Config = {
     ...loadConfig({}),
     host: '127.0.0.1',
