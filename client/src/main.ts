@@ -6,6 +6,11 @@ import './styles.css';
 document.documentElement.lang = i18n.locale;
 if (navigator.webdriver) {
   // Handles for the browser tests: the audio engine's offline self-test.
-  window.muse = { ...window.muse, selftest: async (opts: Parameters<typeof import('./audio/selftest').runSelfTest>[0]) => (await import('./audio/selftest')).runSelfTest(opts) };
+  window.muse = {
+    ...window.muse,
+    selftest: async (opts: Parameters<typeof import('./audio/selftest').runSelfTest>[0]) => (await import('./audio/selftest')).runSelfTest(opts),
+    directProbe: async (opts: import('./audio/directProbe').DirectProbeOptions) =>
+      (await import('./audio/directProbe')).directProbe(await (await import('./audio/engine')).audioEngine(), opts),
+  };
 }
 mount(App, { target: document.getElementById('app')! });

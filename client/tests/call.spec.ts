@@ -90,7 +90,7 @@ test('the latency probe measures one-way latency through the SFU with wasm click
   await student.page.waitForFunction(() => {
     type Peer = { isLocal: boolean };
     const s = (window as unknown as { muse: { session: { room: { remoteParticipants: Map<string, { trackPublications: Map<string, { trackName: string }> }> } } } }).muse.session;
-    return [...s.room.remoteParticipants.values()].every((p) => [...p.trackPublications.values()].every((t) => t.trackName !== 'muse-probe'));
+    return [...s.room.remoteParticipants.values()].every((p) => [...p.trackPublications.values()].every((t) => !t.trackName.startsWith('muse-probe')));
   }, null, { timeout: 10000 });
 });
 

@@ -6,6 +6,7 @@ import { median, oneWayLatenciesMs, percentile, ProbeNode } from '../audio/Probe
 import type { AudioMode } from './audioMode';
 import { publishOptions } from './audioMode';
 
+/** Probe tracks are named `muse-probe-<run>-<i|r>`: each run finds only its own tracks. */
 export const PROBE_TRACK = 'muse-probe';
 const TOPIC = 'muse.probe';
 const encoder = new TextEncoder();
@@ -14,11 +15,14 @@ const decoder = new TextDecoder();
 export interface LatencyResult {
   medianMs: number;
   p95Ms: number;
-  samples: number;
+  /** Every one-way figure measured, ms. */
+  samples: number[];
+  /** Share of the returning probe audio that the receiver's jitter buffer had to conceal, %. */
+  concealedPct: number;
   at: Date;
 }
 
-type Message = { probe: 'start' } | { probe: 'stop' };
+type Message = { probe: 'start'; run: string } | { probe: 'stop'; run: string };
 
 export class LatencyProbe {
   measuring = $state(false);
@@ -39,7 +43,7 @@ export class LatencyProbe {
     room.on(RoomEvent.DataReceived, (payload, _p, _kind, topic) => {
       if (topic !== TOPIC) return;
       const msg = JSON.parse(decoder.decode(payload)) as Message;
-      if (msg.probe === 'start' && !this.measuring) void this.respond();
+      if (msg.probe === 'start' && !this.measuring) void this.respond(msg.run);
       if (msg.probe === 'stop' && !this.measuring) void this.teardown();
     });
   }
@@ -49,12 +53,14 @@ export class LatencyProbe {
     if (this.measuring) return null;
     this.measuring = true;
     this.error = null;
+    const run = Math.random().toString(36).slice(2, 10);
     try {
-      await this.publishProbe();
-      await this.send({ probe: 'start' });
-      const remote = await this.remoteProbeTrack(10000);
+      await this.publishProbe(`${PROBE_TRACK}-${run}-i`);
+      await this.send({ probe: 'start', run });
+      const remote = await this.remoteProbeTrack(`${PROBE_TRACK}-${run}-r`, 10000);
       this.node = new ProbeNode(this.engine.context, this.engine.dsp, 'initiator');
       this.wire(remote);
+      const before = await concealment(remote);
       const done = new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, (clicks + 3) * 1000);
         this.node!.onevent = () => {
@@ -67,22 +73,24 @@ export class LatencyProbe {
       await done;
       const ms = oneWayLatenciesMs(this.node.events);
       if (ms.length === 0) throw new Error('no probe click came back from the other side');
-      this.result = { medianMs: median(ms), p95Ms: percentile(ms, 95), samples: ms.length, at: new Date() };
+      const after = await concealment(remote);
+      const concealedPct = (100 * (after.concealed - before.concealed)) / Math.max(1, after.total - before.total);
+      this.result = { medianMs: median(ms), p95Ms: percentile(ms, 95), samples: ms, concealedPct, at: new Date() };
       return this.result;
     } catch (err) {
       this.error = err instanceof Error ? err.message : String(err);
       return null;
     } finally {
-      await this.send({ probe: 'stop' }).catch(() => {});
+      await this.send({ probe: 'stop', run }).catch(() => {});
       await this.teardown();
       this.measuring = false;
     }
   }
 
-  private async respond(): Promise<void> {
+  private async respond(run: string): Promise<void> {
     try {
-      await this.publishProbe();
-      const remote = await this.remoteProbeTrack(10000);
+      await this.publishProbe(`${PROBE_TRACK}-${run}-r`);
+      const remote = await this.remoteProbeTrack(`${PROBE_TRACK}-${run}-i`, 10000);
       this.node = new ProbeNode(this.engine.context, this.engine.dsp, 'responder');
       this.wire(remote);
     } catch {
@@ -90,13 +98,13 @@ export class LatencyProbe {
     }
   }
 
-  private async publishProbe(): Promise<void> {
+  private async publishProbe(name: string): Promise<void> {
     await this.engine.resume();
     this.dest = this.engine.context.createMediaStreamDestination();
     this.dest.channelCount = 1;
     const track = this.dest.stream.getAudioTracks()[0];
     this.published = await this.room.localParticipant.publishTrack(track, {
-      name: PROBE_TRACK,
+      name,
       source: Track.Source.Unknown,
       ...publishOptions(this.mode()),
       // The probe is a click train: DTX would gate the silence between clicks, and RED's
@@ -116,10 +124,10 @@ export class LatencyProbe {
     this.source.connect(this.node!.node).connect(this.dest!);
   }
 
-  private remoteProbeTrack(timeoutMs: number): Promise<RemoteTrack> {
+  private remoteProbeTrack(name: string, timeoutMs: number): Promise<RemoteTrack> {
     const find = () => {
       for (const p of this.room.remoteParticipants.values()) {
-        for (const pub of p.trackPublications.values()) if (pub.trackName === PROBE_TRACK && pub.track) return pub.track as RemoteTrack;
+        for (const pub of p.trackPublications.values()) if (pub.trackName === name && pub.track) return pub.track as RemoteTrack;
       }
       return null;
     };
@@ -127,7 +135,7 @@ export class LatencyProbe {
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       const onSub = (track: RemoteTrack, pub: RemoteTrackPublication, _p: RemoteParticipant) => {
-        if (pub.trackName !== PROBE_TRACK) return;
+        if (pub.trackName !== name) return;
         clearTimeout(timer);
         this.room.off(RoomEvent.TrackSubscribed, onSub);
         resolve(track);
@@ -157,4 +165,14 @@ export class LatencyProbe {
     this.published = null;
     this.dest = null;
   }
+}
+
+/** Concealed and received sample counters of a remote audio track's inbound stream. */
+async function concealment(track: RemoteTrack): Promise<{ concealed: number; total: number }> {
+  const report = await track.getRTCStatsReport();
+  let out = { concealed: 0, total: 0 };
+  report?.forEach((s: RTCStats & { kind?: string; concealedSamples?: number; totalSamplesReceived?: number }) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'audio') out = { concealed: s.concealedSamples ?? 0, total: s.totalSamplesReceived ?? 0 };
+  });
+  return out;
 }
