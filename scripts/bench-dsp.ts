@@ -51,7 +51,7 @@ function timed(run: () => Frame[]): { frames: Frame[]; analyses: number; ms: num
   run(); // warm-up (JIT tiers, caches)
   let best = Infinity;
   let frames: Frame[] = [];
-  for (let k = 0; k < 3; k++) {
+  for (let k = 0; k < 2; k++) {
     const t0 = performance.now();
     frames = run();
     best = Math.min(best, performance.now() - t0);
