@@ -44,6 +44,7 @@ describe('safety limiter at −1 dBFS, 2 ms lookahead', () => {
     }
     const { y } = run(x);
     const peak = y.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    console.log(`limiter: input peak +12 dBFS, output peak ${(20 * Math.log10(peak)).toFixed(4)} dBFS`);
     expect(peak).toBeLessThanOrEqual(CEILING);
     expect(peak).toBeGreaterThan(CEILING * 0.99); // and it does use the headroom
   });
