@@ -110,6 +110,16 @@ describe('pitch detector on sampled violin (FluidSynth, FluidR3_GM program 41)',
   // FluidSynth is a test dependency: a missing binary fails here with the apt command, never skips.
   const notes = [55, 58, 62, 65, 69, 72, 76, 79, 83, 86, 89, 93, 96, 100];
 
+  test('without fluidsynth on PATH the render fails and names the apt packages', () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      expect(() => renderViolin([69], 0.2, 0.1)).toThrow(`apt-get install -y ${APT_PACKAGES}`);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   test(`G3–E7: no octave or gross errors, median error within the samples' own vibrato (needs apt: ${APT_PACKAGES})`, () => {
     const r = renderViolin(notes);
     const dsp = loadDsp();
