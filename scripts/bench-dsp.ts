@@ -200,7 +200,7 @@ function referenceKernels(): Record<string, () => void> {
   };
   const hp = createHighpass(SR, 70);
   const meter = createMeter(SR, 1500, 20, 300);
-  const lim = createLimiter(SR, -1, 2, 80);
+  const lim = createLimiter(SR, -1, 2, 15, 80);
   const pitch = createPitchDetector({ sampleRate: SR, ...PITCH_DEFAULTS, hop: HOP });
   const none = (): void => {};
   return {

@@ -30,7 +30,7 @@ export interface MuseDspExports {
   hpSetup(sampleRate: number, cutoffHz: number): void;
   hpReset(): void;
   hpProcess(ch: number, ptr: number, n: number): void;
-  limSetup(sampleRate: number, ceilingDb: number, lookaheadMs: number, releaseMs: number): void;
+  limSetup(sampleRate: number, ceilingDb: number, lookaheadMs: number, holdMs: number, releaseMs: number): void;
   limReset(): void;
   limProcess(ch: number, ptr: number, n: number): void;
   limLatency(): number;
@@ -185,7 +185,7 @@ function wrap(raw: MuseDspExports): MuseDsp {
     blockSumSquares: (ch, frames) => raw.blockSumSquares(ptrs[ch], frames),
     limiterSetup(sampleRate, options) {
       const o = { ...LIMITER_DEFAULTS, ...options };
-      raw.limSetup(sampleRate, o.ceilingDb, o.lookaheadMs, o.releaseMs);
+      raw.limSetup(sampleRate, o.ceilingDb, o.lookaheadMs, o.holdMs, o.releaseMs);
     },
     limit: (ch, frames) => raw.limProcess(ch, ptrs[ch], frames),
     limiterLatency: () => raw.limLatency(),
