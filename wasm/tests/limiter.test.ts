@@ -88,9 +88,10 @@ describe('safety limiter at −1 dBFS, 2 ms lookahead', () => {
   });
 
   test('wasm matches the reference', () => {
-    const x = new Float32Array(0.4 * SR);
+    // Short: the reference rescans its window every sample, and plain JS runs slowly under jest.
+    const x = new Float32Array(0.2 * SR);
     const rand = rng(4);
-    for (let i = 0; i < x.length; i++) x[i] = (i < 0.15 * SR ? 1.8 : 0.6) * Math.sin(i * 0.07) + 0.05 * (2 * rand() - 1);
+    for (let i = 0; i < x.length; i++) x[i] = (i < 0.08 * SR ? 1.8 : 0.6) * Math.sin(i * 0.07) + 0.05 * (2 * rand() - 1);
     const { y } = run(x);
     const ref = createLimiter(SR, -1, 2, 15, 80);
     const r = Float32Array.from(x);
