@@ -51,7 +51,10 @@ function timed(run: () => Frame[]): { frames: Frame[]; analyses: number; ms: num
   run(); // warm-up (JIT tiers, caches)
   let best = Infinity;
   let frames: Frame[] = [];
-  for (let k = 0; k < 2; k++) {
+  // Best of 2–7 passes: fast detectors get more passes (a shared machine preempts us now and
+  // then, and the best pass is the least disturbed one) within about a second per signal.
+  const started = performance.now();
+  for (let k = 0; k < 7 && (k < 2 || performance.now() - started < 1000); k++) {
     const t0 = performance.now();
     frames = run();
     best = Math.min(best, performance.now() - t0);
