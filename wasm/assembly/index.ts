@@ -7,7 +7,7 @@ export { hpSetup, hpReset, hpProcess } from "./kernels/highpass";
 export { limSetup, limReset, limProcess, limLatency } from "./kernels/limiter";
 export {
   pitchSetup, pitchSetGate, pitchSetA4, pitchReset, pitchWindow, pitchPush,
-  pitchHz, pitchConfidence, pitchTime, pitchNote, pitchCents,
+  pitchHz, pitchConfidence, pitchTime, pitchNote, pitchCents, pitchCentreHz, pitchCentreTime,
 } from "./kernels/pitch";
 export { clickSetup, clickStart, clickTempo, clickStop, clickRender, clickNextFrame, clickLastKind } from "./kernels/click";
 export { onsetSetup, onsetReset, onsetPush, onsetTime } from "./kernels/onset";

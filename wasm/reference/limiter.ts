@@ -1,4 +1,5 @@
-// Reference of wasm/assembly/kernels/limiter.ts: sliding minimum of needed gains, release,
+// Reference of wasm/assembly/kernels/limiter.ts: sliding minimum of needed gains (lookahead
+// plus hold), release,
 // moving average over the lookahead, input delayed by the lookahead. Written plainly (the
 // minimum is recomputed over the window) so it checks the wasm deque rather than repeating it.
 
@@ -7,11 +8,13 @@ export interface Limiter {
   process(buf: Float32Array, n: number): void;
 }
 
-export function createLimiter(sampleRate: number, ceilingDb: number, lookaheadMs: number, releaseMs: number): Limiter {
+export function createLimiter(sampleRate: number, ceilingDb: number, lookaheadMs: number, holdMs: number, releaseMs: number): Limiter {
   const thr = Math.fround(10 ** (ceilingDb / 20));
   const L = Math.min(480, Math.max(1, Math.round((lookaheadMs * sampleRate) / 1000)));
+  const hold = Math.min(1024 - 480 - 2, Math.round((Math.max(holdMs, 0) * sampleRate) / 1000));
+  const span = L + 1 + hold;
   const rel = Math.fround(1 - Math.exp(-1000 / (Math.max(releaseMs, 1) * sampleRate)));
-  const need = new Float32Array(L + 1).fill(1); // last L+1 needed gains
+  const need = new Float32Array(span).fill(1); // last L+1+hold needed gains
   const env = new Float32Array(L).fill(1); // last L envelope values
   const delay = new Float32Array(L);
   let e = 1;
@@ -22,9 +25,9 @@ export function createLimiter(sampleRate: number, ceilingDb: number, lookaheadMs
       for (let i = 0; i < n; i++) {
         const x = buf[i];
         const a = Math.abs(x);
-        need[c % (L + 1)] = a > thr ? Math.fround(thr / a) : 1;
+        need[c % span] = a > thr ? Math.fround(thr / a) : 1;
         let h = 1;
-        for (let k = 0; k <= L; k++) h = Math.min(h, need[k]);
+        for (let k = 0; k < span; k++) h = Math.min(h, need[k]);
         if (h < e) e = h;
         else if (e < 1) {
           e = Math.fround(e + Math.fround((h - e) * rel));

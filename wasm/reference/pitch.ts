@@ -1,5 +1,6 @@
 // Reference of wasm/assembly/kernels/pitch.ts: NSDF, McLeod peak picking, refinement at a
-// multiple of the period. Same algorithm and parameters, in f64 arithmetic.
+// multiple of the period, and the vibrato centre (two moving averages of log-frequency).
+// Same algorithm and parameters, in f64 arithmetic.
 
 export interface PitchEstimate {
   /** Hz, or 0 when unvoiced. */
@@ -7,6 +8,9 @@ export interface PitchEstimate {
   clarity: number;
   /** Sample index at the centre of the samples used. */
   time: number;
+  /** Vibrato centre in Hz, or 0 while not available. */
+  centreHz: number;
+  centreTime: number;
 }
 
 export interface PitchConfig {
@@ -42,7 +46,7 @@ export function createPitchDetector(cfg: PitchConfig): PitchDetector {
   const ring = new Float64Array(RING * 2);
   let pos = 0;
 
-  function analyse(): PitchEstimate {
+  function analyse(): Omit<PitchEstimate, 'centreHz' | 'centreTime'> {
     const s0 = (pos - window + RING) % RING;
     buf.set(ring.subarray(s0, s0 + window));
     const first = frames - window;
@@ -112,6 +116,29 @@ export function createPitchDetector(cfg: PitchConfig): PitchDetector {
     return { hz: cfg.sampleRate / (lag / m), clarity: np, time: first + (W + lag - 1) / 2 };
   }
 
+  const n1 = Math.max(1, Math.min(256, Math.round(0.2 / Math.fround(cfg.hop / cfg.sampleRate))));
+  const n2 = Math.max(1, Math.min(256, Math.round(0.154 / Math.fround(cfg.hop / cfg.sampleRate))));
+  let stage1: number[] = [];
+  let stage2: number[] = [];
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  function withCentre(e: Omit<PitchEstimate, 'centreHz' | 'centreTime'>): PitchEstimate {
+    if (e.hz <= 0) {
+      stage1 = [];
+      stage2 = [];
+      return { ...e, centreHz: 0, centreTime: 0 };
+    }
+    const lf = Math.log2(e.hz);
+    if (stage1.length && Math.abs(lf - mean(stage1)) > 50 / 1200) {
+      stage1 = [];
+      stage2 = [];
+    }
+    stage1 = [...stage1, lf].slice(-n1);
+    if (stage1.length < n1) return { ...e, centreHz: 0, centreTime: 0 };
+    stage2 = [...stage2, mean(stage1)].slice(-n2);
+    if (stage2.length < n2) return { ...e, centreHz: 0, centreTime: 0 };
+    return { ...e, centreHz: 2 ** mean(stage2), centreTime: e.time - (cfg.hop * (n1 + n2 - 2)) / 2 };
+  }
+
   return {
     window,
     push(input, n, onFrame) {
@@ -122,7 +149,7 @@ export function createPitchDetector(cfg: PitchConfig): PitchDetector {
         frames++;
         if (++since >= cfg.hop) {
           since = 0;
-          if (frames >= window) onFrame(analyse());
+          if (frames >= window) onFrame(withCentre(analyse()));
         }
       }
     },

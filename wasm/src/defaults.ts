@@ -17,6 +17,8 @@ export interface LimiterOptions {
   ceilingDb: number;
   /** Lookahead (and added latency), ms. */
   lookaheadMs: number;
+  /** How long the gain holds before releasing, ms (longer than half a period of the lowest loud tone). */
+  holdMs: number;
   /** Release time constant, ms. */
   releaseMs: number;
 }
@@ -49,7 +51,7 @@ export interface OnsetOptions {
 
 export const HIGHPASS_DEFAULTS: HighpassOptions = { cutoffHz: 70 };
 export const METER_DEFAULTS: MeterOptions = { holdMs: 1500, fallDbPerS: 20, rmsMs: 300 };
-export const LIMITER_DEFAULTS: LimiterOptions = { ceilingDb: -1, lookaheadMs: 2, releaseMs: 80 };
+export const LIMITER_DEFAULTS: LimiterOptions = { ceilingDb: -1, lookaheadMs: 2, holdMs: 15, releaseMs: 80 };
 export const PITCH_DEFAULTS: PitchOptions = {
   minHz: 140,
   maxHz: 4200,

@@ -30,7 +30,7 @@ export interface MuseDspExports {
   hpSetup(sampleRate: number, cutoffHz: number): void;
   hpReset(): void;
   hpProcess(ch: number, ptr: number, n: number): void;
-  limSetup(sampleRate: number, ceilingDb: number, lookaheadMs: number, releaseMs: number): void;
+  limSetup(sampleRate: number, ceilingDb: number, lookaheadMs: number, holdMs: number, releaseMs: number): void;
   limReset(): void;
   limProcess(ch: number, ptr: number, n: number): void;
   limLatency(): number;
@@ -45,6 +45,8 @@ export interface MuseDspExports {
   pitchTime(): number;
   pitchNote(): number;
   pitchCents(): number;
+  pitchCentreHz(): number;
+  pitchCentreTime(): number;
   clickSetup(sampleRate: number, level: number): void;
   clickStart(frame: number, bpm: number, beatsPerBar: number, subdivisions: number): void;
   clickTempo(bpm: number, beatsPerBar: number, subdivisions: number): void;
@@ -72,6 +74,10 @@ export interface PitchResult {
   confidence: number;
   /** Sample index (since pitchSetup) at the centre of the samples analysed. */
   frame: number;
+  /** Vibrato centre in Hz (two moving averages, ≈350 ms into a steady note), or null. */
+  centreHz: number | null;
+  /** Sample index at the centre of the frames that centre averaged. */
+  centreFrame: number;
 }
 
 /** Kinds of metronome ticks. */
@@ -185,7 +191,7 @@ function wrap(raw: MuseDspExports): MuseDsp {
     blockSumSquares: (ch, frames) => raw.blockSumSquares(ptrs[ch], frames),
     limiterSetup(sampleRate, options) {
       const o = { ...LIMITER_DEFAULTS, ...options };
-      raw.limSetup(sampleRate, o.ceilingDb, o.lookaheadMs, o.releaseMs);
+      raw.limSetup(sampleRate, o.ceilingDb, o.lookaheadMs, o.holdMs, o.releaseMs);
     },
     limit: (ch, frames) => raw.limProcess(ch, ptrs[ch], frames),
     limiterLatency: () => raw.limLatency(),
@@ -205,6 +211,9 @@ function wrap(raw: MuseDspExports): MuseDsp {
       out.cents = raw.pitchCents();
       out.confidence = raw.pitchConfidence();
       out.frame = raw.pitchTime();
+      const c = raw.pitchCentreHz();
+      out.centreHz = c > 0 ? c : null;
+      out.centreFrame = raw.pitchCentreTime();
       return out;
     },
     pitchReset: () => raw.pitchReset(),
@@ -230,5 +239,5 @@ function wrap(raw: MuseDspExports): MuseDsp {
 
 /** A fresh PitchResult to reuse with pitchResult(). */
 export function emptyPitchResult(): PitchResult {
-  return { hz: null, note: '', midi: 0, cents: 0, confidence: 0, frame: 0 };
+  return { hz: null, note: '', midi: 0, cents: 0, confidence: 0, frame: 0, centreHz: null, centreFrame: 0 };
 }

@@ -44,11 +44,12 @@ describe('safety limiter at −1 dBFS, 2 ms lookahead', () => {
     }
     const { y } = run(x);
     const peak = y.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    console.log(`limiter: input peak +12 dBFS, output peak ${(20 * Math.log10(peak)).toFixed(4)} dBFS`);
     expect(peak).toBeLessThanOrEqual(CEILING);
     expect(peak).toBeGreaterThan(CEILING * 0.99); // and it does use the headroom
   });
 
-  test('returns to bit-transparent after the release, and does not pump on a steady loud tone', () => {
+  test('returns to bit-transparent after the release', () => {
     const loud = sine(SR, 220, 1, 1.4);
     const quiet = noise(1.5, 0.5, 3);
     const x = new Float32Array(loud.length + quiet.length);
@@ -59,24 +60,40 @@ describe('safety limiter at −1 dBFS, 2 ms lookahead', () => {
     let mismatches = 0;
     for (let i = loud.length + SR; i < x.length; i++) if (!Object.is(y[i], x[i - latency])) mismatches++;
     expect(mismatches).toBe(0);
-    // Steady +3 dBFS tone: after settling the per-cycle peak varies by less than 0.05 dB.
-    const period = SR / 220;
+  });
+
+  test.each([220, 55, 40])('does not pump on a steady +3 dBFS %i Hz tone: per-cycle peak varies < 0.05 dB', (hz) => {
+    const x = sine(SR, hz, 1, 1.4);
+    const { y } = run(x);
+    const period = SR / hz;
     const peaks: number[] = [];
-    for (let c = Math.ceil((0.3 * SR) / period); (c + 1) * period < loud.length; c++) {
+    for (let c = Math.ceil((0.3 * SR) / period); (c + 1) * period < x.length; c++) {
       let p = 0;
       for (let i = Math.floor(c * period); i < Math.floor((c + 1) * period); i++) p = Math.max(p, Math.abs(y[i]));
       peaks.push(p);
     }
     const spreadDb = 20 * Math.log10(Math.max(...peaks) / Math.min(...peaks));
     expect(spreadDb).toBeLessThan(0.05);
+    // And within each cycle the gain is steady: the output is the input scaled, so its
+    // shape matches a sine to −60 dB. Without the hold the gain recovers between half-cycles:
+    // measured −41 dB at 55 Hz and −36 dB at 40 Hz; with it, about −145 dB.
+    const g = Math.max(...peaks) / 1.4;
+    let err = 0;
+    let ref = 0;
+    for (let i = Math.round(0.3 * SR); i < x.length; i++) {
+      err += (y[i] - g * x[i - 96]) ** 2;
+      ref += (g * x[i - 96]) ** 2;
+    }
+    expect(10 * Math.log10(err / ref)).toBeLessThan(-60);
   });
 
   test('wasm matches the reference', () => {
-    const x = new Float32Array(SR);
+    // Short: the reference rescans its window every sample, and plain JS runs slowly under jest.
+    const x = new Float32Array(0.2 * SR);
     const rand = rng(4);
-    for (let i = 0; i < x.length; i++) x[i] = (i < SR / 2 ? 1.8 : 0.6) * Math.sin(i * 0.07) + 0.05 * (2 * rand() - 1);
+    for (let i = 0; i < x.length; i++) x[i] = (i < 0.08 * SR ? 1.8 : 0.6) * Math.sin(i * 0.07) + 0.05 * (2 * rand() - 1);
     const { y } = run(x);
-    const ref = createLimiter(SR, -1, 2, 80);
+    const ref = createLimiter(SR, -1, 2, 15, 80);
     const r = Float32Array.from(x);
     ref.process(r, r.length);
     let worst = 0;

@@ -49,9 +49,11 @@ describe('click onset detector', () => {
     }
     expect(found).toHaveLength(arrivals.length);
     const errorsMs = found.map((t, k) => ((t - arrivals[k]) / SR) * 1000);
+    console.log(`onset, delay ${delay}: ${found.length} clicks, error ${Math.min(...errorsMs).toFixed(4)}..${Math.max(...errorsMs).toFixed(4)} ms`);
     expect(Math.max(...errorsMs.map(Math.abs))).toBeLessThan(1);
-    // The error is the low-pass's rise time: a fraction of a millisecond, and never early.
-    expect(Math.min(...errorsMs)).toBeGreaterThan(-0.05);
+    // In practice the error is a sample or two (the interpolated crossing sits just before the
+    // first sample of the step); well inside the 1 ms the latency probe needs.
+    expect(Math.max(...errorsMs.map(Math.abs))).toBeLessThan(0.05);
     const ref = detectOnsets(x, SR, -50, 20, 100);
     expect(ref).toHaveLength(found.length);
     ref.forEach((t, k) => expect(Math.abs(t - found[k])).toBeLessThan(0.01));

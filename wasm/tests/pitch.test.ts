@@ -3,7 +3,7 @@ import { midiToHz } from '../src/notes.ts';
 import { loadDsp } from './helpers/dsp.ts';
 import { APT_PACKAGES, renderViolin } from './helpers/fluidsynth.ts';
 import { combine, referencePitchFrames, score, wasmPitchFrames, type Frame, type Score } from './helpers/pitchEval.ts';
-import { sine, violinTone } from './helpers/signals.ts';
+import { median, sine, violinTone } from './helpers/signals.ts';
 
 const SR = 48000;
 // G3 (55) to E7 (100) in minor thirds, plus E7 itself.
@@ -62,6 +62,31 @@ describe('pitch detector on synthetic violin tones (harmonics, 5.5 Hz ±15 c vib
     expect(worst).toBeLessThanOrEqual(0.5);
   });
 
+  test.each([
+    [55, 4.5, 30, 1],
+    [62, 6, 30, 0.5],
+    [69, 5.5, 15, 0.5],
+    [81, 6.5, 20, 0.5],
+    [93, 7, 15, 0.5],
+    [100, 5, 25, 0.5],
+  ])('vibrato centre output, MIDI %i with %f Hz ±%i c vibrato: median within %f c of the centre pitch', (midi, vibratoHz, vibratoCents, bound) => {
+    const tone = violinTone({ sampleRate: SR, hz: midiToHz(midi), seconds: 1.2, vibratoHz, vibratoCents, seed: midi });
+    const frames = wasmPitchFrames(dsp, tone.samples, SR);
+    const centre = frames.filter((f) => f.centreHz).map((f) => Math.abs(1200 * Math.log2((f.centreHz as number) / tone.centreHz)));
+    const instant = frames.filter((f) => f.hz && f.time > from).map((f) => Math.abs(1200 * Math.log2((f.hz as number) / tone.centreHz)));
+    // Available from ≈350 ms into the note: 79 of the 110 frames of 1.2 s.
+    expect(centre.length).toBeGreaterThan(0.65 * frames.length);
+    console.log(`centre MIDI ${midi}, ${vibratoHz} Hz ±${vibratoCents} c: median ${median(centre).toFixed(3)} c, max ${Math.max(...centre).toFixed(3)} c (per frame: median ${median(instant).toFixed(1)} c)`);
+    expect(median(centre)).toBeLessThanOrEqual(bound);
+    expect(Math.max(...centre)).toBeLessThanOrEqual(1.5);
+    expect(median(instant)).toBeGreaterThan(5); // the per-frame pitch does follow the vibrato
+    const ref = referencePitchFrames(tone.samples, SR);
+    frames.forEach((f, i) => {
+      expect(Boolean(f.centreHz)).toBe(Boolean(ref[i].centreHz));
+      if (f.centreHz && ref[i].centreHz) expect(Math.abs(1200 * Math.log2(f.centreHz / (ref[i].centreHz as number)))).toBeLessThan(0.01);
+    });
+  });
+
   test('wasm (SIMD and scalar builds) agrees with the TypeScript reference within 0.01 cent', () => {
     const scalar = loadDsp(true);
     for (const r of [results[0], results[8], results[15]]) {
@@ -109,6 +134,16 @@ describe('pitch detector on synthetic violin tones (harmonics, 5.5 Hz ±15 c vib
 describe('pitch detector on sampled violin (FluidSynth, FluidR3_GM program 41)', () => {
   // FluidSynth is a test dependency: a missing binary fails here with the apt command, never skips.
   const notes = [55, 58, 62, 65, 69, 72, 76, 79, 83, 86, 89, 93, 96, 100];
+
+  test('without fluidsynth on PATH the render fails and names the apt packages', () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      expect(() => renderViolin([69], 0.2, 0.1)).toThrow(`apt-get install -y ${APT_PACKAGES}`);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
 
   test(`G3–E7: no octave or gross errors, median error within the samples' own vibrato (needs apt: ${APT_PACKAGES})`, () => {
     const r = renderViolin(notes);

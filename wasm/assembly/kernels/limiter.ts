@@ -1,18 +1,23 @@
 // Transparent safety limiter (default ceiling −1 dBFS) with a few ms of lookahead.
 // Per sample: the gain each sample needs (ceiling/|x|, or 1) goes through a sliding minimum
-// over L+1 samples (a monotonic deque, O(1) amortised), an exponential release, then a
+// over L+1+hold samples (a monotonic deque, O(1) amortised), an exponential release, then a
 // length-L moving average, and the input is delayed by L. Every gain value averaged for the
 // sample leaving the delay line is at most what that sample needs, so the output never passes
 // the ceiling, and the average turns the gain's steps into ramps of L samples (no clicks).
 // Below the ceiling no gain below 1 is in the window and the gain is exactly 1, so the output
 // is the input, delayed, bit for bit; a final clamp only guards against f32 rounding.
+// The hold (default 15 ms) keeps the gain from recovering between the half-cycles of a loud
+// low tone (down to ~33 Hz), which would otherwise ripple the gain at twice the tone's
+// frequency: the pumping and distortion a release alone causes.
 
 /** Channels with their own limiter state. */
 export const LIM_MAX_CHANNELS: i32 = 2;
 /** Longest lookahead in samples (10 ms at 48 kHz). */
 export const LIM_MAX_LOOKAHEAD: i32 = 480;
 
-const RING: i32 = 512; // ≥ LIM_MAX_LOOKAHEAD + 1, power of two
+/** Longest hold in samples. */
+export const LIM_MAX_HOLD: i32 = 1024 - LIM_MAX_LOOKAHEAD - 2;
+const RING: i32 = 1024; // > lookahead + 1 + hold, power of two
 const MASK: i32 = RING - 1;
 const RING_BYTES: usize = <usize>RING << 2;
 // Per channel: delayed input, averaged gains, deque indices, deque values.
@@ -24,14 +29,17 @@ const SCALARS = memory.data(LIM_MAX_CHANNELS * 32, 16);
 
 let ceiling: f32 = 0.8912509;
 let lookahead: i32 = 96;
+let hold: i32 = 720;
 let releaseCoef: f32 = 0.0003;
 
-/** Sets ceiling (dBFS), lookahead (ms, clamped to LIM_MAX_LOOKAHEAD) and release (ms); clears state. */
-export function limSetup(sampleRate: f32, ceilingDb: f32, lookaheadMs: f32, releaseMs: f32): void {
+/** Sets ceiling (dBFS), lookahead (ms, clamped to LIM_MAX_LOOKAHEAD), hold and release (ms); clears state. */
+export function limSetup(sampleRate: f32, ceilingDb: f32, lookaheadMs: f32, holdMs: f32, releaseMs: f32): void {
   ceiling = Mathf.pow(10, ceilingDb / 20);
   lookahead = <i32>Mathf.round((lookaheadMs * sampleRate) / 1000);
   if (lookahead < 1) lookahead = 1;
   if (lookahead > LIM_MAX_LOOKAHEAD) lookahead = LIM_MAX_LOOKAHEAD;
+  hold = <i32>Mathf.round((Mathf.max(holdMs, 0) * sampleRate) / 1000);
+  if (hold > LIM_MAX_HOLD) hold = LIM_MAX_HOLD;
   releaseCoef = 1 - Mathf.exp(-1000 / (Mathf.max(releaseMs, 1) * sampleRate));
   limReset();
 }
@@ -69,6 +77,7 @@ export function limProcess(ch: i32, ptr: usize, n: i32): void {
   let env = load<f32>(sc, 16);
   let sum = load<f64>(sc, 24);
   const L = lookahead;
+  const span = L + 1 + hold; // samples the minimum covers
   const thr = ceiling;
   const rel = releaseCoef;
   for (let i = 0; i < n; i++) {
@@ -83,7 +92,7 @@ export function limProcess(ch: i32, ptr: usize, n: i32): void {
       store<f32>(qv + (<usize>(tail & MASK) << 2), r);
       tail++;
     }
-    if (tail != head && load<i32>(qi + (<usize>(head & MASK) << 2)) <= c - L - 1) head++;
+    if (tail != head && load<i32>(qi + (<usize>(head & MASK) << 2)) <= c - span) head++;
     const h: f32 = tail != head ? load<f32>(qv + (<usize>(head & MASK) << 2)) : 1;
     if (h < env) env = h;
     else if (env < 1) {

@@ -53,7 +53,8 @@ export function violinMidi(notes: number[], noteSeconds: number, gapSeconds: num
 
 /** Renders `notes` (MIDI numbers) at 48 kHz; cached under .cache/ by content. */
 export function renderViolin(notes: number[], noteSeconds = 1.0, gapSeconds = 0.3, sampleRate = 48000): Rendered {
-  const which = spawnSync('fluidsynth', ['--version'], { encoding: 'utf8' });
+  // env passed explicitly: under jest, the test's process.env is not the one child_process sees.
+  const which = spawnSync('fluidsynth', ['--version'], { encoding: 'utf8', env: process.env });
   if (which.error || which.status !== 0) {
     throw new Error(`fluidsynth is not installed: run "apt-get install -y ${APT_PACKAGES}" (Debian packages fluidsynth and fluid-soundfont-gm)`);
   }
@@ -70,6 +71,7 @@ export function renderViolin(notes: number[], noteSeconds = 1.0, gapSeconds = 0.
     writeFileSync(midPath, midi);
     const r = spawnSync('fluidsynth', ['-ni', '-R', '0', '-C', '0', '-g', '0.6', '-F', wavPath, '-r', String(sampleRate), SOUNDFONT, midPath], {
       encoding: 'utf8',
+      env: process.env,
     });
     if (r.status !== 0 || !existsSync(wavPath)) throw new Error(`fluidsynth failed: ${r.stderr || r.stdout}`);
   }

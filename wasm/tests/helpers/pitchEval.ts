@@ -10,6 +10,9 @@ export interface Frame {
   /** Hz, or null when unvoiced. */
   hz: number | null;
   confidence: number;
+  /** Vibrato centre, when the detector gives one. */
+  centreHz?: number | null;
+  centreTime?: number;
 }
 
 const QUANTUM = 128;
@@ -24,7 +27,7 @@ export function wasmPitchFrames(dsp: MuseDsp, x: Float32Array, sampleRate: numbe
     buf.set(x.subarray(i, i + QUANTUM));
     if (dsp.pitchPush(0, QUANTUM) > 0) {
       dsp.pitchResult(res);
-      frames.push({ time: res.frame, hz: res.hz, confidence: res.confidence });
+      frames.push({ time: res.frame, hz: res.hz, confidence: res.confidence, centreHz: res.centreHz, centreTime: res.centreFrame });
     }
   }
   return frames;
@@ -36,7 +39,9 @@ export function referencePitchFrames(x: Float32Array, sampleRate: number, option
   const det = createPitchDetector({ sampleRate, ...o });
   const frames: Frame[] = [];
   for (let i = 0; i + QUANTUM <= x.length; i += QUANTUM) {
-    det.push(x.subarray(i, i + QUANTUM), QUANTUM, (e) => frames.push({ time: e.time, hz: e.hz > 0 ? e.hz : null, confidence: e.clarity }));
+    det.push(x.subarray(i, i + QUANTUM), QUANTUM, (e) =>
+      frames.push({ time: e.time, hz: e.hz > 0 ? e.hz : null, confidence: e.clarity, centreHz: e.centreHz > 0 ? e.centreHz : null, centreTime: e.centreTime }),
+    );
   }
   return frames;
 }
