@@ -14,6 +14,8 @@ export interface Pitch {
   midi: number;
   cents: number;
   confidence: number;
+  /** Cents of the vibrato's centre (the pitch a violinist means), or null before it settles. */
+  centreCents: number | null;
 }
 
 export class MuseAnalyserNode {
@@ -49,6 +51,7 @@ export class MuseAnalyserNode {
     out.midi = s[Slot.Midi];
     out.cents = s[Slot.Cents];
     out.confidence = s[Slot.Confidence];
+    out.centreCents = Number.isFinite(s[Slot.CentreCents]) ? s[Slot.CentreCents] : null;
     return out;
   }
 

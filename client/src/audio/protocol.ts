@@ -14,6 +14,8 @@ export const enum Slot {
   Confidence = 7,
   /** Incremented after each publish, so readers can tell fresh from stale. */
   Sequence = 8,
+  /** Cents of the vibrato centre from the same note, NaN until the detector has one. */
+  CentreCents = 9,
   Length = 12,
 }
 

@@ -36,12 +36,12 @@ export async function runSelfTest(opts: { toneHz: number; amplitude: number; bpm
   metronome.node.connect(ctx.destination);
 
   // Read the analyser at 1.9 s, while the tone still sounds.
-  let pitch: Pitch = { hz: null, midi: 0, cents: 0, confidence: 0 };
+  let pitch: Pitch = { hz: null, midi: 0, cents: 0, confidence: 0, centreCents: null };
   let level = { peakDb: -90, rmsDb: -90 };
   let clicks: SelfTestReport['clicks'] = { expected: opts.beats, found: 0, maxErrorFrames: 0, firstFrame: -1 };
   await new Promise<void>((resolve, reject) => {
     ctx.suspend(1.9).then(() => {
-      pitch = analyser.pitch({ hz: null, midi: 0, cents: 0, confidence: 0 });
+      pitch = analyser.pitch({ hz: null, midi: 0, cents: 0, confidence: 0, centreCents: null });
       level = analyser.read();
       ctx.resume();
     }, reject);

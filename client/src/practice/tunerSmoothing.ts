@@ -50,7 +50,8 @@ export class TunerFilter {
       return this.shown;
     }
     const k = 1 - Math.exp(-dtMs / this.opts.glideMs);
-    this.shown = { midi: p.midi, cents: this.shown.cents + (p.cents - this.shown.cents) * k, hz: p.hz };
+    const target = p.centreCents ?? p.cents;
+    this.shown = { midi: p.midi, cents: this.shown.cents + (target - this.shown.cents) * k, hz: p.hz };
     return this.shown;
   }
 }

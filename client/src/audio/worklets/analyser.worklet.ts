@@ -59,6 +59,8 @@ class AnalyserProcessor extends AudioWorkletProcessor {
       s[Slot.Midi] = r.midi;
       s[Slot.Cents] = r.cents;
       s[Slot.Confidence] = r.confidence;
+      // The tuner shows where a vibrato is centred, not where each wobble is.
+      s[Slot.CentreCents] = r.centreHz !== null && r.hz !== null ? r.cents + 1200 * Math.log2(r.centreHz / r.hz) : NaN;
     }
     s[Slot.Sequence] = ++this.sequence;
     // Without shared memory: a low-rate message (every few quanta) carrying the same slots.
