@@ -75,9 +75,12 @@ test('sign up, add a student, schedule, accept the invite, and both join the les
   expect(mine).toContain(localParts(start, 'Asia/Dubai').time);
   await sp.screenshot({ path: path.join(SHOTS, 'schedule-student-dashboard.png'), fullPage: true });
 
-  for (const p of [teacher, student]) {
+  for (const [p, who] of [[teacher, 'Kim Minji · Teacher'], [student, 'Layla · Student']] as const) {
     await p.page.locator('[data-testid=next-lesson] [data-testid=join-lesson]').click();
     await p.page.waitForFunction(() => !(document.querySelector('[data-testid=join]') as HTMLButtonElement | null)?.disabled, null, { timeout: 20000 });
+    // Name and role come from the account: shown, not asked.
+    expect(await p.page.getByTestId('who').textContent()).toBe(who);
+    expect(await p.page.locator('input[name=name]').count()).toBe(0);
     await p.page.getByTestId('join').click();
     await p.page.locator('[data-testid=connection][data-state=connected]').waitFor({ timeout: 20000 });
   }
@@ -89,4 +92,8 @@ test('sign up, add a student, schedule, accept the invite, and both join the les
   expect(rooms[1]).toBe(rooms[0]);
   const heard = await waitForRemoteTone(student.page, 440);
   expect(Math.abs(heard.hz - 440)).toBeLessThan(8);
+  // The role in the room comes from the server's token: only the teacher gets the music-mode switch.
+  expect(await teacher.page.getByTestId('music-toggle').count()).toBe(1);
+  expect(await student.page.getByTestId('music-toggle').count()).toBe(0);
+  await teacher.page.screenshot({ path: path.join(SHOTS, 'schedule-teacher-room.png') });
 });
