@@ -8,7 +8,7 @@ import { launchParticipant, type Participant } from '../client/tests/harness/bro
 import { joinAndWaitConnected, openDevRoom } from '../client/tests/harness/lesson';
 import { loadConfig } from '../server/src/config';
 import { startServer } from '../server/src/index';
-import { powerSpectrumDb } from './lib/fft';
+import { powerSpectrumDb } from '../client/src/lib/fft';
 import { startLiveKit } from './lib/livekit';
 import { programme, SR, type Segment, writeStereoWav } from './lib/material';
 

@@ -293,3 +293,10 @@ export function parseOccurrenceId(id: string): { lessonId: string; occurrenceSta
   if (i <= 0) return null;
   return { lessonId: id.slice(0, i), occurrenceStart: id.slice(i + 1) };
 }
+
+/** A hidden listen-only LiveKit identity for the music-safety check. */
+export interface CheckTokenResponse {
+  livekitUrl: string;
+  token: string;
+  identity: string;
+}

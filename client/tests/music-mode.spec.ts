@@ -83,6 +83,14 @@ test('the teacher switches music mode for everyone, both ways; the student canno
   await teacher.page.screenshot({ path: path.join(process.cwd(), 'test-results', 'music-mode-teacher.png') });
   await student.page.screenshot({ path: path.join(process.cwd(), 'test-results', 'music-mode-student.png') });
 
+  // The music-safety check, in music mode: the test programme goes through the SFU and back.
+  const music = await runCheck(teacher);
+  process.stdout.write(`music check (music mode): ${JSON.stringify(music)}\n`);
+  for (const key of ['processing', 'dtx', 'stereo', 'bandwidth', 'pianissimo', 'gating']) expect(music[key]).toBe(true);
+  expect(Object.keys(music).sort()).toEqual(['bandwidth', 'dtx', 'gating', 'latency', 'pianissimo', 'processing', 'pumping', 'stereo']);
+  await teacher.page.screenshot({ path: path.join(process.cwd(), 'test-results', 'music-check-teacher.png') });
+  await teacher.page.getByTestId('music-check-toggle').click();
+
   // A late joiner starts in the current mode.
   await student.page.getByTestId('leave').click();
   await student.page.getByRole('button', { name: 'Join again' }).click();
@@ -92,4 +100,24 @@ test('the teacher switches music mode for everyone, both ways; the student canno
   await teacher.page.keyboard.press('m');
   expectSpeech(await settled(teacher, 'speech'));
   expectSpeech(await settled(student, 'speech'));
+
+  // In speech mode the check says plainly what is wrong for music.
+  const speech = await runCheck(student);
+  process.stdout.write(`music check (speech mode): ${JSON.stringify(speech)}\n`);
+  expect(speech.processing).toBe(false);
+  expect(speech.dtx).toBe(false);
+  expect(speech.stereo).toBe(false);
+  expect(await student.page.getByTestId('music-check').getAttribute('data-safe')).toBe('false');
+  expect(await student.page.getByTestId('music-check').textContent()).toContain('Not safe for music yet');
 });
+
+/** Opens the music check, runs it, and returns which items passed. */
+async function runCheck(p: Participant): Promise<Record<string, boolean>> {
+  await p.page.getByTestId('music-check-toggle').click();
+  await p.page.getByTestId('music-check-run').click();
+  const panel = p.page.locator('[data-testid=music-check][data-stage=done], [data-testid=music-check][data-stage=failed]');
+  await panel.waitFor({ timeout: 40000 });
+  expect(await panel.getAttribute('data-stage')).toBe('done');
+  const items = await p.page.locator('[data-testid=music-check] li').evaluateAll((els) => els.map((e) => [(e as HTMLElement).dataset.key, (e as HTMLElement).dataset.ok === 'true']));
+  return Object.fromEntries(items);
+}

@@ -59,3 +59,24 @@ test('the teacher with a bad body: 400 naming the field; with the SFU down: 503 
   expect(down.status).toBe(503);
   expect(down.body.error.message).toMatch(/lesson goes on/);
 });
+
+describe('the music-safety check listener', () => {
+  const checkToken = (room: string, token: string | null) =>
+    postJson(`${api.url}/api/rooms/${room}/check-token`, {}, token ? { authorization: `Bearer ${token}` } : {});
+
+  test('needs a control token for that room', async () => {
+    expect((await checkToken('violin-1', null)).status).toBe(401);
+    const other = await join('student', 'other-room');
+    expect((await checkToken('violin-1', other.controlToken)).status).toBe(403);
+  });
+
+  test('a participant gets a hidden, listen-only identity beside their own', async () => {
+    const s = await join('student');
+    const res = await checkToken('violin-1', s.controlToken);
+    expect(res.status).toBe(200);
+    const { TokenVerifier } = await import('livekit-server-sdk');
+    const claims = await new TokenVerifier(api.config.liveKitApiKey, api.config.liveKitApiSecret).verify(res.body.token);
+    expect(claims.sub).toBe(`${s.identity}~check`);
+    expect(claims.video).toMatchObject({ room: 'violin-1', roomJoin: true, hidden: true, canPublish: false, canSubscribe: true, canPublishData: false });
+  });
+});

@@ -74,3 +74,20 @@ export interface ProbeEvent {
   heardFrame: number;
   sampleRate: number;
 }
+
+export interface RecorderProcessorOptions {
+  /** Frames to keep per channel. */
+  frames: number;
+  /** Two channels of `frames` floats each, plus one Int32 write index; null without SharedArrayBuffer. */
+  shared: SharedArrayBuffer | null;
+}
+
+/** Posted once, on 'stop', when there is no shared memory. */
+export interface RecorderResult {
+  type: 'recorded';
+  left: Float32Array;
+  right: Float32Array;
+  frames: number;
+  /** Context frame of the first sample kept. */
+  startFrame: number;
+}

@@ -16,6 +16,7 @@ import type { AudioEngine } from '../audio/engine';
 import type { MuseAnalyserNode } from '../audio/AnalyserNode';
 import { api } from '../lib/api';
 import { type AudioMode, captureOptions, publishOptions } from './audioMode';
+import { MusicCheck } from './check/MusicCheck.svelte';
 import { LatencyProbe } from './LatencyProbe.svelte';
 
 export type CallState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'left' | 'lost' | 'failed';
@@ -60,6 +61,8 @@ export class LessonSession {
   room: Room | null = null;
   /** One-way latency to the other side, measured on demand. */
   probe = $state<LatencyProbe | null>(null);
+  /** The music-safety check of this side's path through the SFU. */
+  check = $state<MusicCheck | null>(null);
   private grant: JoinResponse | null = null;
   private micTrack: LocalAudioTrack | null = null;
   private micDeviceId: string | undefined;
@@ -117,6 +120,10 @@ export class LessonSession {
     await room.startAudio().catch(() => {});
     this.roomState = parseRoomState(room.metadata);
     this.probe = new LatencyProbe(room, this.engine, () => this.audioMode);
+    this.check = new MusicCheck(room, grant, this.engine, () => this.audioMode, async () => {
+      const r = await this.micReport();
+      return r ? { settings: r.settings, fmtp: (r.codec as { sdpFmtpLine?: string } | null)?.sdpFmtpLine ?? null } : null;
+    });
     try {
       await this.publishMic(this.roomState.musicMode ? 'music' : 'speech');
     } catch (err) {

@@ -37,3 +37,16 @@ export async function mintToken(config: Config, req: TokenRequest, now = new Dat
   });
   return { token: await at.toJwt(), expiresAt: new Date(now.getTime() + ttl * 1000) };
 }
+
+/**
+ * A hidden, listen-only identity beside a participant, for the music-safety check: it subscribes
+ * to that participant's test track, so the test tone goes through the real SFU and comes back.
+ * Hidden participants do not appear to anyone else in the room.
+ */
+export async function mintCheckToken(config: Config, who: { room: string; identity: string }, now = new Date()): Promise<MintedToken & { identity: string }> {
+  const ttl = 120;
+  const identity = `${who.identity}~check`;
+  const at = new AccessToken(config.liveKitApiKey, config.liveKitApiSecret, { identity, ttl });
+  at.addGrant({ room: who.room, roomJoin: true, hidden: true, canPublish: false, canSubscribe: true, canPublishData: false, canUpdateOwnMetadata: false });
+  return { token: await at.toJwt(), expiresAt: new Date(now.getTime() + ttl * 1000), identity };
+}

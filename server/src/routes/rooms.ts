@@ -1,11 +1,11 @@
 // Room calls: a LiveKit token for an open development room, and the teacher's music-mode switch.
 import { Router, type Request } from 'express';
-import { devTokenRequest, musicModeRequest, roomName, type JoinResponse, type RoomState } from '../../../shared/api';
+import { type CheckTokenResponse, devTokenRequest, musicModeRequest, roomName, type JoinResponse, type RoomState } from '../../../shared/api';
 import type { Config } from '../config';
 import { fromZod, HttpError } from '../errors';
 import { mintControlToken, verifyControlToken } from '../livekit/control';
 import { RoomStateStore } from '../livekit/rooms';
-import { mintToken } from '../livekit/tokens';
+import { mintCheckToken, mintToken } from '../livekit/tokens';
 import { log } from '../log';
 import { authorizeDevJoin, type JoinGrant } from '../services/access';
 
@@ -47,6 +47,16 @@ export function roomRoutes(config: Config): Router {
     const state: RoomState = await rooms.update(room.data, { musicMode: body.data.on, changedBy: who.identity, changedAt: new Date().toISOString() });
     log.info('room.music_mode', { room: room.data, by: who.identity, on: body.data.on });
     res.json(state);
+  });
+  // Either participant may run the music-safety check: a hidden listener for their own test tone.
+  router.post('/rooms/:room/check-token', async (req: Request<{ room: string }>, res) => {
+    const room = roomName.safeParse(req.params.room);
+    if (!room.success) throw new HttpError(400, 'invalid_input', 'The room name is not valid.', { room: room.error.issues[0].message });
+    const who = verifyControlToken(config, req.get('authorization'));
+    if (who.room !== room.data) throw new HttpError(403, 'forbidden', 'Your lesson token is for another room.');
+    const minted = await mintCheckToken(config, who);
+    const body: CheckTokenResponse = { livekitUrl: config.publicLiveKitUrl, token: minted.token, identity: minted.identity };
+    res.json(body);
   });
   return router;
 }

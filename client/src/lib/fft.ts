@@ -1,4 +1,4 @@
-// A small in-place radix-2 FFT for benchmark analysis in Node (not on any hot path).
+// A small in-place radix-2 FFT for analysis off the audio thread (safety check, benchmarks).
 
 /** Transforms re/im (length a power of two) in place. */
 export function fft(re: Float64Array, im: Float64Array): void {
