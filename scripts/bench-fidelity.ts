@@ -8,7 +8,9 @@ import { launchParticipant, type Participant } from '../client/tests/harness/bro
 import { joinAndWaitConnected, openDevRoom } from '../client/tests/harness/lesson';
 import { loadConfig } from '../server/src/config';
 import { startServer } from '../server/src/index';
-import { powerSpectrumDb } from '../client/src/lib/fft';
+import { powerSpectrumDb, rmsDb, toneDb as toneDbAt } from '../client/src/lib/signal';
+
+const toneDb = (x: Float32Array, hz: number) => toneDbAt(x, hz, SR);
 import { startLiveKit } from './lib/livekit';
 import { programme, SR, type Segment, writeStereoWav } from './lib/material';
 
@@ -56,12 +58,6 @@ async function recordRemote(p: Participant, seconds: number): Promise<{ left: Fl
   };
   return { left: decode(out.left), right: decode(out.right), sampleRate: out.sampleRate };
 }
-
-const rmsDb = (x: Float32Array, a = 0, b = x.length) => {
-  let s = 0;
-  for (let i = a; i < b; i++) s += x[i] * x[i];
-  return 10 * Math.log10(s / Math.max(1, b - a) + 1e-20);
-};
 
 /** Offset `lag` such that received[j] ≈ sent[(j + lag) mod N], from 10 ms energy envelopes then samples. */
 function align(sent: Float32Array, rx: Float32Array): number {
@@ -142,16 +138,6 @@ function thirdOctaveBands(spec: Float64Array, size: number): { fc: number; db: n
     bands.push({ fc, db: 10 * Math.log10(s + 1e-20) });
   }
   return bands;
-}
-
-function toneDb(x: Float32Array, hz: number): number {
-  let re = 0;
-  let im = 0;
-  for (let i = 0; i < x.length; i++) {
-    re += x[i] * Math.cos((2 * Math.PI * hz * i) / SR);
-    im -= x[i] * Math.sin((2 * Math.PI * hz * i) / SR);
-  }
-  return 10 * Math.log10((re * re + im * im) / (x.length * x.length) + 1e-20);
 }
 
 interface Concealment {

@@ -1,6 +1,6 @@
 // The music-safety check's verdict: what came back through the SFU compared with what was sent.
 // Pure functions over sample arrays, so they are tested in Node.
-import { powerSpectrumDb } from '../../lib/fft';
+import { powerSpectrumDb, rmsDb, toneDb } from '../../lib/signal';
 import { violin } from '../../lib/testSignals';
 
 export const CHECK_RATE = 48000;
@@ -48,24 +48,6 @@ export interface CheckItem {
 export interface CheckResult {
   safe: boolean;
   items: CheckItem[];
-}
-
-const rmsDb = (x: Float32Array, a: number, b: number) => {
-  let s = 0;
-  const lo = Math.max(0, a);
-  const hi = Math.min(x.length, b);
-  for (let i = lo; i < hi; i++) s += x[i] * x[i];
-  return 10 * Math.log10(s / Math.max(1, hi - lo) + 1e-20);
-};
-
-function toneDb(x: Float32Array, hz: number, rate: number): number {
-  let re = 0;
-  let im = 0;
-  for (let i = 0; i < x.length; i++) {
-    re += x[i] * Math.cos((2 * Math.PI * hz * i) / rate);
-    im -= x[i] * Math.sin((2 * Math.PI * hz * i) / rate);
-  }
-  return 10 * Math.log10((re * re + im * im) / (x.length * x.length) + 1e-20);
 }
 
 /**

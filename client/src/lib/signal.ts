@@ -1,4 +1,4 @@
-// A small in-place radix-2 FFT for analysis off the audio thread (safety check, benchmarks).
+// Signal analysis off the audio thread (safety check, benchmarks): a small radix-2 FFT, levels, tones.
 
 /** Transforms re/im (length a power of two) in place. */
 export function fft(re: Float64Array, im: Float64Array): void {
@@ -53,4 +53,24 @@ export function powerSpectrumDb(x: Float32Array, size = 8192): Float64Array {
   }
   for (let k = 0; k < acc.length; k++) acc[k] = 10 * Math.log10(acc[k] / Math.max(1, frames) + 1e-20);
   return acc;
+}
+
+/** RMS level of x[a..b) in dBFS (−200 for silence). */
+export function rmsDb(x: Float32Array, a = 0, b = x.length): number {
+  let s = 0;
+  const lo = Math.max(0, a);
+  const hi = Math.min(x.length, b);
+  for (let i = lo; i < hi; i++) s += x[i] * x[i];
+  return 10 * Math.log10(s / Math.max(1, hi - lo) + 1e-20);
+}
+
+/** Power of the single frequency `hz` in x (a one-bin DFT), in dB. */
+export function toneDb(x: Float32Array, hz: number, rate: number): number {
+  let re = 0;
+  let im = 0;
+  for (let i = 0; i < x.length; i++) {
+    re += x[i] * Math.cos((2 * Math.PI * hz * i) / rate);
+    im -= x[i] * Math.sin((2 * Math.PI * hz * i) / rate);
+  }
+  return 10 * Math.log10((re * re + im * im) / (x.length * x.length) + 1e-20);
 }
