@@ -50,3 +50,31 @@ test.each([
   expect(r.clicks.firstFrame).toBe(startFrame);
   expect(r.clicks.maxErrorFrames).toBe(0);
 });
+
+test.each([
+  ['cross-origin isolated (shared memory)', true],
+  ['not isolated (low-rate port messages)', false],
+])('live analyser path, %s: the tuner reading of a 440 Hz sine', async (_name, isolated) => {
+  const page = await browser.context.newPage();
+  if (!isolated) {
+    // Without COOP/COEP the page has no SharedArrayBuffer, and the worklet falls back to messages.
+    await page.route('**/*', async (route) => {
+      const res = await route.fetch();
+      const headers = { ...res.headers() };
+      delete headers['cross-origin-opener-policy'];
+      delete headers['cross-origin-embedder-policy'];
+      await route.fulfill({ response: res, headers });
+    });
+  }
+  await page.goto(app.url);
+  const r = await page.evaluate(async () => (window as unknown as { muse: { liveCheck(hz: number): Promise<{ isolated: boolean; pitch: { midi: number; cents: number }; peakDb: number; rmsDb: number; sequence: number }> } }).muse.liveCheck(440));
+  await page.close();
+  expect(r.isolated).toBe(isolated);
+  expect(r.pitch.midi).toBe(69);
+  expect(Math.abs(r.pitch.cents)).toBeLessThan(1);
+  // RMS of a 0.25 sine is −15.05 dBFS; the held peak may keep the high-pass's start-up overshoot.
+  expect(Math.abs(r.rmsDb - (20 * Math.log10(0.25) - 3.01))).toBeLessThan(0.3);
+  expect(r.peakDb).toBeGreaterThan(20 * Math.log10(0.25) - 0.2);
+  expect(r.peakDb).toBeLessThan(20 * Math.log10(0.25) + 1.5);
+  expect(r.sequence).toBeGreaterThan(10); // readings keep coming (every 4 quanta)
+});

@@ -68,3 +68,27 @@ export async function runSelfTest(opts: { toneHz: number; amplitude: number; bpm
   });
   return { pitch, peakDb: level.peakDb, rmsDb: level.rmsDb, clicks };
 }
+
+/**
+ * A live check of the analyser path the tuner uses: a `hz` sine into the page's real AudioContext
+ * for `ms`, then the latest reading — through shared memory when the page is cross-origin
+ * isolated, through the worklet's low-rate messages when it is not.
+ */
+export async function runLiveCheck(hz: number, ms = 1500): Promise<{ isolated: boolean; pitch: Pitch; peakDb: number; rmsDb: number; sequence: number }> {
+  const { audioEngine } = await import('./engine');
+  const engine = await audioEngine();
+  await engine.resume();
+  const ctx = engine.context;
+  const osc = new OscillatorNode(ctx, { frequency: hz });
+  const gain = new GainNode(ctx, { gain: 0.25 });
+  const analyser = new MuseAnalyserNode(ctx, engine.dsp);
+  osc.connect(gain).connect(analyser.node);
+  osc.start();
+  await new Promise((r) => setTimeout(r, ms));
+  const pitch = analyser.pitch({ hz: null, midi: 0, cents: 0, confidence: 0, centreCents: null });
+  const { peakDb, rmsDb } = analyser.read();
+  const sequence = analyser.sequence;
+  osc.stop();
+  analyser.disconnect();
+  return { isolated: globalThis.crossOriginIsolated === true, pitch, peakDb, rmsDb, sequence };
+}
