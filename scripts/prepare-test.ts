@@ -14,6 +14,8 @@ export const TEST_PACKAGES: Record<string, string> = {
   'fonts-noto-cjk': '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc',
   // Sampled-violin pitch tests render real notes (GM program 41) with FluidSynth.
   fluidsynth: '/usr/bin/fluidsynth',
+  // Two livekit-server nodes share one Redis in the multi-node test.
+  'redis-server': '/usr/bin/redis-server',
   'fluid-soundfont-gm': '/usr/share/sounds/sf2/FluidR3_GM.sf2',
 };
 

@@ -6,7 +6,8 @@ import { startServer } from '../server/src/index';
 import { log } from '../server/src/log';
 import { ensureLiveKit, liveKitConfig, startLiveKit } from './lib/livekit';
 import { ROOT } from './lib/paths';
-import { assertPortsFree } from './lib/ports';
+import { assertPortsFree, tcpFree } from './lib/ports';
+import { type RunningRedis, startRedis } from './lib/redis';
 
 function run(script: string): void {
   const r = spawnSync('npm', ['run', '--silent', script], { cwd: ROOT, stdio: 'inherit' });
@@ -26,7 +27,15 @@ async function main(): Promise<void> {
     log.info('start.build', { what: 'wasm and client' });
     run('build');
   }
-  const livekit = await startLiveKit();
+  // MUSE_LIVEKIT_REDIS=host:port runs this node in LiveKit's distributed mode; a loopback Redis
+  // that is not running yet is started here (Debian's redis-server).
+  const redisAddress = process.env.MUSE_LIVEKIT_REDIS;
+  let redis: RunningRedis | null = null;
+  if (redisAddress) {
+    const [host, port] = redisAddress.split(':');
+    if ((host === '127.0.0.1' || host === 'localhost') && (await tcpFree(Number(port)))) redis = await startRedis(Number(port));
+  }
+  const livekit = await startLiveKit(redisAddress ? { overrides: { redis: { address: redisAddress } } } : {});
   log.info('livekit.ready', { url: livekit.url });
   const server = await startServer(config);
 
@@ -36,6 +45,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info('start.stopping', { why });
     await Promise.allSettled([server.stop(), livekit.stop()]);
+    await redis?.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
