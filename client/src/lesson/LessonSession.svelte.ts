@@ -76,7 +76,7 @@ export class LessonSession {
    * Connects and publishes. The microphone is opened here, with the settings of the room's
    * current mode (a late joiner starts in music mode when the lesson is in it).
    */
-  async join(grant: JoinResponse, tracks: { micDeviceId?: string; video: LocalVideoTrack | null }, speakerId?: string): Promise<void> {
+  async join(grant: JoinResponse, tracks: { micDeviceId?: string; video: LocalVideoTrack | null }, speakerId?: string, opts: { forceRelay?: boolean } = {}): Promise<void> {
     this.state = 'connecting';
     this.grant = grant;
     this.role = grant.role;
@@ -109,7 +109,9 @@ export class LessonSession {
       .on(RoomEvent.ConnectionStateChanged, (s) => this.onConnectionState(s))
       .on(RoomEvent.Disconnected, (reason) => this.onDisconnected(reason));
     try {
-      await room.connect(grant.livekitUrl, grant.token);
+      // forceRelay: every packet through LiveKit's TURN server, as on a network that blocks
+      // direct UDP (a troubleshooting switch, ?relay=1, and what the relay test uses).
+      await room.connect(grant.livekitUrl, grant.token, opts.forceRelay ? { rtcConfig: { iceTransportPolicy: 'relay' } } : {});
     } catch (err) {
       this.state = 'failed';
       this.failure = err instanceof Error ? err.message : String(err);
