@@ -55,6 +55,9 @@ export class Devices {
       // Show the devices actually opened when nothing was chosen before.
       this.micId ||= (await this.audioTrack.getDeviceId()) ?? '';
       if (this.videoTrack) this.cameraId ||= (await this.videoTrack.getDeviceId()) ?? '';
+      // A remembered or reported id that the list does not have: show the first listed device.
+      if (this.microphones.length && !this.microphones.some((d) => d.deviceId === this.micId)) this.micId = this.microphones[0].deviceId;
+      if (this.cameras.length && !this.cameras.some((d) => d.deviceId === this.cameraId)) this.cameraId = this.cameras[0].deviceId;
     } catch (err) {
       this.error = err instanceof Error ? err.message : String(err);
     } finally {
