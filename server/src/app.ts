@@ -9,6 +9,7 @@ import { log } from './log';
 import { authRoutes } from './routes/auth';
 import { csrfGuard, sessionMiddleware } from './routes/http';
 import { lessonRoutes } from './routes/lessons';
+import { recordingRoutes, uploadHandler, UPLOADS_PATH } from './routes/recordings';
 import { roomRoutes } from './routes/rooms';
 import { studentRoutes } from './routes/students';
 import type { Ctx } from './services/context';
@@ -50,6 +51,9 @@ export function createApp(config: Config, options: AppOptions = {}): MuseApp {
     next();
   });
 
+  // Before the JSON parser and the JSON-only CSRF guard: tus bodies are raw bytes; the handler checks Origin itself.
+  app.use(UPLOADS_PATH, uploadHandler(ctx));
+
   const api = express.Router();
   api.use(express.json({ limit: '100kb' }));
   api.use(csrfGuard(config));
@@ -63,6 +67,7 @@ export function createApp(config: Config, options: AppOptions = {}): MuseApp {
   api.use(authRoutes(ctx));
   api.use(studentRoutes(ctx));
   api.use(lessonRoutes(ctx));
+  api.use(recordingRoutes(ctx));
   api.use((req) => {
     throw new HttpError(404, 'not_found', `There is no API endpoint ${req.method} ${req.baseUrl}${req.path}.`);
   });
