@@ -1,0 +1,172 @@
+// Recording in a scheduled lesson, in two real browsers: both record their own microphone; the teacher's tab is
+// closed mid-recording and the reopened app finds the recording, finalises it (≥ 9 s, decoded in the page) and
+// uploads it (server sha256 = the browser's); the student's upload loses its connection half-way and resumes.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { startTestApp } from './harness/app';
+import { launchParticipant, type Participant } from './harness/browser';
+
+let app: Awaited<ReturnType<typeof startTestApp>>;
+let teacher: Participant;
+let student: Participant;
+
+interface Account {
+  cookie: string;
+  id: string;
+}
+
+async function call(method: string, url: string, body: unknown, cookie?: string): Promise<{ status: number; body: any; cookie: string | null }> {
+  const res = await fetch(`${app.url}/api${url}`, { method, headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });
+  const set = res.headers.get('set-cookie');
+  return { status: res.status, body: await res.json().catch(() => null), cookie: set ? set.split(';')[0] : null };
+}
+
+/** A teacher (UTC), a student who accepted the invite, and a 30-minute lesson whose room is open now. */
+async function lessonNow(): Promise<{ teacher: Account; student: Account; occurrence: string }> {
+  const signup = await call('POST', '/auth/signup', { email: `rec-${Date.now()}@example.com`, password: 'correct horse battery', name: 'Kim Minji', timeZone: 'UTC', language: 'en' });
+  expect(signup.status).toBe(201);
+  const t: Account = { cookie: signup.cookie!, id: signup.body.id };
+  const added = await call('POST', '/students', { name: 'Layla', timeZone: 'Asia/Dubai', language: 'en' }, t.cookie);
+  const token = (added.body.invite.url as string).split('/invite/')[1];
+  const accepted = await call('POST', `/invites/${token}/accept`, { password: 'my violin 2026' });
+  expect(accepted.status).toBe(200);
+  const s: Account = { cookie: accepted.cookie!, id: accepted.body.id };
+  const start = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 60_000).toISOString().slice(0, 16);
+  const lesson = await call('POST', '/lessons', { title: 'Recorded lesson', start, durationMinutes: 30, studentIds: [s.id] }, t.cookie);
+  expect(lesson.status).toBe(201);
+  const list = await fetch(`${app.url}/api/lessons`, { headers: { cookie: t.cookie } }).then((r) => r.json());
+  return { teacher: t, student: s, occurrence: list.occurrences[0].id as string };
+}
+
+async function enter(p: Participant, account: Account, occurrence: string): Promise<void> {
+  const [name, value] = account.cookie.split('=');
+  await p.context.addCookies([{ name, value, url: app.url }]);
+  await p.page.goto(`${app.url}/lesson/${occurrence}`);
+  await p.page.waitForFunction(() => {
+    const b = document.querySelector('[data-testid=join]') as HTMLButtonElement | null;
+    return b !== null && !b.disabled;
+  }, null, { timeout: 20000 });
+  await p.page.getByTestId('join').click();
+  await p.page.locator('[data-testid=connection][data-state=connected]').waitFor({ timeout: 20000 });
+}
+
+interface Checked {
+  state: string;
+  decodedSeconds: number;
+  durationMs: number | null;
+  localSha: string;
+  localSize: number;
+  serverSha: string | undefined;
+  serverSize: number | undefined;
+  serverId: string | null;
+  mime: string;
+}
+
+/** In the page: the stored recording decoded with Web Audio, its hash, and what the server lists for it. */
+function check(page: Page, id: string, occurrence: string): Promise<Checked> {
+  return page.evaluate(async ({ id, occurrence }) => {
+    type Row = { state: string; file: Blob; durationMs: number | null; serverId: string | null; mime: string };
+    const store = (window as unknown as { muse: { recordingStore: { getRecording(id: string): Promise<Row> } } }).muse.recordingStore;
+    const r = await store.getRecording(id);
+    const bytes = await r.file.arrayBuffer();
+    const ctx = new AudioContext();
+    const audio = await ctx.decodeAudioData(bytes.slice(0));
+    await ctx.close();
+    const digest = await crypto.subtle.digest('SHA-256', bytes);
+    const localSha = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+    const list = await (await fetch(`/api/occurrences/${occurrence}/recordings`)).json();
+    const server = (list.recordings as { clientId: string; sha256: string; size: number }[]).find((x) => x.clientId === id);
+    return { state: r.state, decodedSeconds: audio.duration, durationMs: r.durationMs, localSha, localSize: bytes.byteLength, serverSha: server?.sha256, serverSize: server?.size, serverId: r.serverId, mime: r.mime };
+  }, { id, occurrence });
+}
+
+const uploadTook = (page: Page, id: string) =>
+  page.evaluate((id) => (window as unknown as { muse: { uploads: { entry(id: string): { tookMs: number | null } | undefined } } }).muse.uploads.entry(id)?.tookMs ?? null, id);
+
+beforeAll(async () => {
+  app = await startTestApp({ devRooms: false });
+  [teacher, student] = await Promise.all([launchParticipant(440), launchParticipant(660, { viewport: { width: 1180, height: 820 } })]);
+});
+
+afterAll(async () => {
+  await Promise.allSettled([teacher?.close(), student?.close()]);
+  await app?.stop();
+});
+
+test('a closed tab loses at most a second: the recording is recovered, finalised and uploaded; a cut upload resumes', async () => {
+  const { teacher: t, student: s, occurrence } = await lessonNow();
+  await enter(teacher, t, occurrence);
+  await teacher.page.locator('[data-testid=rec][data-local=true]').waitFor({ timeout: 10000 });
+  const recordingStarted = Date.now();
+  await enter(student, s, occurrence);
+  await student.page.locator('[data-testid=rec][data-local=true]').waitFor({ timeout: 10000 });
+  // Everyone sees who records; the student is told, once, that lessons are recorded.
+  await student.page.locator('[data-testid=rec]', { hasText: 'Kim Minji' }).waitFor({ timeout: 10000 });
+  await teacher.page.locator('[data-testid=rec]', { hasText: 'Layla' }).waitFor({ timeout: 10000 });
+  await student.page.getByTestId('rec-notice').waitFor();
+  expect(await teacher.page.getByTestId('rec-notice').count()).toBe(0);
+
+  const teacherRec = await teacher.page.evaluate(() => (window as unknown as { muse: { recording: { currentId: string } } }).muse.recording.currentId);
+  await teacher.page.waitForTimeout(Math.max(0, 10_500 - (Date.now() - recordingStarted)));
+  const recordedMs = Date.now() - recordingStarted;
+  // The tab goes away without any chance to finish the recording.
+  await teacher.page.close({ runBeforeUnload: false });
+
+  const reopened = await teacher.context.newPage();
+  const t0 = Date.now();
+  await reopened.goto(`${app.url}/`);
+  await reopened.locator(`[data-testid=upload][data-id=${teacherRec}][data-phase=done]`).waitFor({ timeout: 30000 });
+  const recoveredAndUploadedMs = Date.now() - t0;
+  const a = await check(reopened, teacherRec, occurrence);
+  const onDisk = readFileSync(path.join(app.config.dataDir, 'recordings', `${a.serverId}.webm`));
+  console.log(`[recording] teacher: recorded ${(recordedMs / 1000).toFixed(1)} s, recovered ${a.decodedSeconds.toFixed(2)} s decoded (${a.durationMs} ms written into WebM), ${a.localSize} bytes ${a.mime}, reopen → uploaded ${recoveredAndUploadedMs} ms (upload ${await uploadTook(reopened, teacherRec)} ms)`);
+  expect(a.state).toBe('uploaded');
+  expect(a.mime).toBe('audio/webm;codecs=opus');
+  expect(a.decodedSeconds).toBeGreaterThanOrEqual(9);
+  expect(a.decodedSeconds).toBeLessThanOrEqual(recordedMs / 1000 + 0.5);
+  expect(a.serverSha).toBe(a.localSha);
+  expect(a.serverSize).toBe(a.localSize);
+  expect(createHash('sha256').update(onDisk).digest('hex')).toBe(a.localSha);
+
+  // The student's upload: small chunks, and the connection drops after the first one for four seconds.
+  const sp = student.page;
+  const studentRec = await sp.evaluate(() => {
+    localStorage.setItem('muse.uploadChunkBytes', String(64 * 1024));
+    return (window as unknown as { muse: { recording: { currentId: string } } }).muse.recording.currentId;
+  });
+  const patches: { offset: number; cut: boolean }[] = [];
+  let creates = 0;
+  let cutUntil = 0;
+  await sp.route('**/api/uploads**', async (route) => {
+    const req = route.request();
+    if (req.method() === 'POST') creates++;
+    if (req.method() === 'PATCH') {
+      const cut = Date.now() < cutUntil;
+      patches.push({ offset: Number(req.headers()['upload-offset']), cut });
+      if (patches.length === 1) cutUntil = Date.now() + 4000;
+      if (cut) return route.abort('internetdisconnected');
+    } else if (req.method() === 'HEAD' && Date.now() < cutUntil) return route.abort('internetdisconnected');
+    return route.continue();
+  });
+  await sp.getByTestId('leave').click();
+  await sp.locator(`[data-testid=upload][data-id=${studentRec}][data-phase=failed]`).waitFor({ timeout: 15000 });
+  await sp.locator(`[data-testid=upload][data-id=${studentRec}][data-phase=done]`).waitFor({ timeout: 30000 });
+  const b = await check(sp, studentRec, occurrence);
+  const resumed = patches.filter((p) => !p.cut && p.offset > 0);
+  console.log(`[recording] student: ${b.decodedSeconds.toFixed(2)} s, ${b.localSize} bytes; ${patches.length} PATCHes (${patches.filter((p) => p.cut).length} cut), resumed at ${resumed[0]?.offset} bytes; upload ${await uploadTook(sp, studentRec)} ms`);
+  expect(creates).toBe(1);
+  expect(patches.some((p) => p.cut)).toBe(true);
+  expect(resumed.length).toBeGreaterThan(0);
+  expect(resumed[0].offset).toBeGreaterThanOrEqual(64 * 1024);
+  expect(b.serverSha).toBe(b.localSha);
+  expect(b.decodedSeconds).toBeGreaterThan(10);
+
+  // Both tracks are on the review page, with waveforms, for the teacher.
+  await reopened.goto(`${app.url}/review/${occurrence}`);
+  await reopened.getByTestId('recording').nth(1).waitFor({ timeout: 10000 });
+  await reopened.locator('[data-testid=waveform][data-ready=true]').nth(1).waitFor({ timeout: 15000 });
+  expect(await reopened.getByTestId('recording').count()).toBe(2);
+  await reopened.screenshot({ path: path.join(process.cwd(), 'test-results', 'review.png'), fullPage: true });
+});
