@@ -63,6 +63,8 @@ interface Checked {
   serverSize: number | undefined;
   serverId: string | null;
   mime: string;
+  /** Level of the last three seconds (dBFS RMS): silence there means recording lost the microphone. */
+  tailDb: number;
 }
 
 /** In the page: the stored recording decoded with Web Audio, its hash, and what the server lists for it. */
@@ -75,11 +77,15 @@ function check(page: Page, id: string, occurrence: string): Promise<Checked> {
     const ctx = new AudioContext();
     const audio = await ctx.decodeAudioData(bytes.slice(0));
     await ctx.close();
+    const samples = audio.getChannelData(0).subarray(Math.max(0, audio.length - 3 * audio.sampleRate));
+    let sum = 0;
+    for (const x of samples) sum += x * x;
+    const tailDb = 10 * Math.log10(sum / Math.max(1, samples.length) + 1e-12);
     const digest = await crypto.subtle.digest('SHA-256', bytes);
     const localSha = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
     const list = await (await fetch(`/api/occurrences/${occurrence}/recordings`)).json();
     const server = (list.recordings as { clientId: string; sha256: string; size: number }[]).find((x) => x.clientId === id);
-    return { state: r.state, decodedSeconds: audio.duration, durationMs: r.durationMs, localSha, localSize: bytes.byteLength, serverSha: server?.sha256, serverSize: server?.size, serverId: r.serverId, mime: r.mime };
+    return { state: r.state, decodedSeconds: audio.duration, durationMs: r.durationMs, localSha, localSize: bytes.byteLength, serverSha: server?.sha256, serverSize: server?.size, serverId: r.serverId, mime: r.mime, tailDb };
   }, { id, occurrence });
 }
 
@@ -113,6 +119,9 @@ test('a closed tab loses at most a second: the recording is recovered, finalised
   await teacher.page.screenshot({ path: path.join(SHOTS, 'recording-teacher-room.png') });
   await student.page.screenshot({ path: path.join(SHOTS, 'recording-student-room.png') });
 
+  // Music mode re-publishes the microphone as a new track mid-recording; the recording follows it.
+  await teacher.page.getByTestId('music-toggle').click();
+  await teacher.page.locator('[data-testid=music-mode][data-applied=music]').waitFor({ timeout: 10000 });
   const teacherRec = await teacher.page.evaluate(() => (window as unknown as { muse: { recording: { currentId: string } } }).muse.recording.currentId);
   await teacher.page.waitForTimeout(Math.max(0, 10_500 - (Date.now() - recordingStarted)));
   const recordedMs = Date.now() - recordingStarted;
@@ -126,11 +135,12 @@ test('a closed tab loses at most a second: the recording is recovered, finalised
   const recoveredAndUploadedMs = Date.now() - t0;
   const a = await check(reopened, teacherRec, occurrence);
   const onDisk = readFileSync(path.join(app.config.dataDir, 'recordings', `${a.serverId}.webm`));
-  console.log(`[recording] teacher: recorded ${(recordedMs / 1000).toFixed(1)} s, recovered ${a.decodedSeconds.toFixed(2)} s decoded (${a.durationMs} ms written into WebM), ${a.localSize} bytes ${a.mime}, reopen → uploaded ${recoveredAndUploadedMs} ms (upload ${await uploadTook(reopened, teacherRec)} ms)`);
+  console.log(`[recording] teacher: recorded ${(recordedMs / 1000).toFixed(1)} s, recovered ${a.decodedSeconds.toFixed(2)} s decoded (${a.durationMs} ms written into WebM), last 3 s (music mode) at ${a.tailDb.toFixed(1)} dBFS, ${a.localSize} bytes ${a.mime}, reopen → uploaded ${recoveredAndUploadedMs} ms (upload ${await uploadTook(reopened, teacherRec)} ms)`);
   expect(a.state).toBe('uploaded');
   expect(a.mime).toBe('audio/webm;codecs=opus');
   expect(a.decodedSeconds).toBeGreaterThanOrEqual(9);
   expect(a.decodedSeconds).toBeLessThanOrEqual(recordedMs / 1000 + 0.5);
+  expect(a.tailDb).toBeGreaterThan(-30);
   expect(a.serverSha).toBe(a.localSha);
   expect(a.serverSize).toBe(a.localSize);
   expect(createHash('sha256').update(onDisk).digest('hex')).toBe(a.localSha);
