@@ -12,6 +12,7 @@ const SHOTS = path.join(process.cwd(), 'test-results');
 let app: Awaited<ReturnType<typeof startTestApp>>;
 let teacher: Participant;
 let student: Participant;
+let lesson: Awaited<ReturnType<typeof lessonNow>>;
 
 interface Account {
   cookie: string;
@@ -41,16 +42,16 @@ async function lessonNow(): Promise<{ teacher: Account; student: Account; occurr
   return { teacher: t, student: s, occurrence: list.occurrences[0].id as string };
 }
 
-async function enter(p: Participant, account: Account, occurrence: string): Promise<void> {
+async function enter(page: Page, account: Account, occurrence: string): Promise<void> {
   const [name, value] = account.cookie.split('=');
-  await p.context.addCookies([{ name, value, url: app.url }]);
-  await p.page.goto(`${app.url}/lesson/${occurrence}`);
-  await p.page.waitForFunction(() => {
+  await page.context().addCookies([{ name, value, url: app.url }]);
+  await page.goto(`${app.url}/lesson/${occurrence}`);
+  await page.waitForFunction(() => {
     const b = document.querySelector('[data-testid=join]') as HTMLButtonElement | null;
     return b !== null && !b.disabled;
   }, null, { timeout: 20000 });
-  await p.page.getByTestId('join').click();
-  await p.page.locator('[data-testid=connection][data-state=connected]').waitFor({ timeout: 20000 });
+  await page.getByTestId('join').click();
+  await page.locator('[data-testid=connection][data-state=connected]').waitFor({ timeout: 20000 });
 }
 
 interface Checked {
@@ -104,11 +105,12 @@ afterAll(async () => {
 });
 
 test('a closed tab loses at most a second: the recording is recovered, finalised and uploaded; a cut upload resumes', async () => {
-  const { teacher: t, student: s, occurrence } = await lessonNow();
-  await enter(teacher, t, occurrence);
+  lesson = await lessonNow();
+  const { teacher: t, student: s, occurrence } = lesson;
+  await enter(teacher.page, t, occurrence);
   await teacher.page.locator('[data-testid=rec][data-local=true]').waitFor({ timeout: 10000 });
   const recordingStarted = Date.now();
-  await enter(student, s, occurrence);
+  await enter(student.page, s, occurrence);
   await student.page.locator('[data-testid=rec][data-local=true]').waitFor({ timeout: 10000 });
   const studentStarted = Date.now();
   // Everyone sees who records; the student is told, once, that lessons are recorded.
@@ -186,4 +188,23 @@ test('a closed tab loses at most a second: the recording is recovered, finalised
   await reopened.locator('[data-testid=waveform][data-ready=true]').nth(1).waitFor({ timeout: 15000 });
   expect(await reopened.getByTestId('recording').count()).toBe(2);
   await reopened.screenshot({ path: path.join(SHOTS, 'recording-review.png'), fullPage: true });
+});
+
+test('the teacher switches recording off: both browsers stop at once, and the lesson remembers it', async () => {
+  const { teacher: t, student: s, occurrence } = lesson;
+  const tp = await teacher.context.newPage();
+  const sp = await student.context.newPage();
+  await enter(tp, t, occurrence);
+  await enter(sp, s, occurrence);
+  for (const p of [tp, sp]) await p.locator('[data-testid=rec][data-local=true]').waitFor({ timeout: 10000 });
+  await sp.locator('[data-testid=rec]', { hasText: 'Kim Minji' }).waitFor({ timeout: 10000 });
+  expect(await sp.getByTestId('auto-record').count()).toBe(0); // the student has no switch
+  await tp.getByTestId('auto-record').uncheck();
+  for (const p of [tp, sp]) await p.locator('[data-testid=rec][data-on=false]').waitFor({ timeout: 10000 });
+  expect(await sp.getByTestId('rec-notice').count()).toBe(0);
+  const got = await fetch(`${app.url}/api/lessons/${occurrence.split('.')[0]}`, { headers: { cookie: t.cookie } }).then((r) => r.json());
+  expect(got.autoRecord).toBe(false);
+  // What both recorded until then is finished and uploaded: the occurrence now holds four recordings.
+  for (const p of [tp, sp]) await p.locator('[data-testid=upload][data-phase=done]').last().waitFor({ timeout: 30000 });
+  await sp.waitForFunction(async (occ) => ((await (await fetch(`/api/occurrences/${occ}/recordings`)).json()).recordings.length === 4), occurrence, { timeout: 20000, polling: 500 });
 });
