@@ -4,7 +4,8 @@ import { Upload, type HttpResponse } from 'tus-js-client';
 import type { RecordingMime, UploadMetadata } from '../../../shared/api';
 import { allRecordings, getRecording, updateRecording, type LocalRecording } from './store';
 
-export type UploadPhase = 'queued' | 'uploading' | 'done' | 'failed';
+/** failed: will be tried again; refused: the server said no (not one of your lessons, too large…), not retried. */
+export type UploadPhase = 'queued' | 'uploading' | 'done' | 'failed' | 'refused';
 
 export interface UploadEntry {
   id: string;
@@ -23,6 +24,20 @@ const CHUNK_BYTES = 4 * 1024 * 1024;
 /** Retried inside tus-js-client first; after that, the whole upload is tried again this much later. */
 const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000];
 const AGAIN_AFTER_MS = 15000;
+
+/** A 4xx other than 409/423 will not change by retrying; a lost connection or a 5xx might. */
+function refusal(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 409 && status !== 423;
+}
+
+/** Our server's own words ({"error":{"message"}}), when the response has them. */
+function serverMessage(res: HttpResponse | null | undefined): string | null {
+  try {
+    return (JSON.parse(res?.getBody() ?? '') as { error?: { message?: string } }).error?.message ?? null;
+  } catch {
+    return null;
+  }
+}
 
 function chunkBytes(): number {
   // Browser tests use small chunks to cut the connection between two of them.
@@ -75,8 +90,15 @@ class Uploads {
         try {
           await this.upload(r);
         } catch (err) {
-          this.set(id, { phase: 'failed', error: err instanceof Error ? err.message : String(err) });
-          setTimeout(() => this.enqueue(r), AGAIN_AFTER_MS);
+          const res = (err as { originalResponse?: HttpResponse | null }).originalResponse;
+          const status = res?.getStatus() ?? 0;
+          const message = serverMessage(res) ?? (err instanceof Error ? err.message : String(err));
+          if (refusal(status)) {
+            this.set(id, { phase: 'refused', error: message });
+          } else {
+            this.set(id, { phase: 'failed', error: message });
+            setTimeout(() => this.enqueue(r), AGAIN_AFTER_MS);
+          }
         }
       }
     } finally {
@@ -112,8 +134,7 @@ class Uploads {
         onProgress: (sent, total) => this.set(r.id, { phase: 'uploading', percent: Math.floor((sent / total) * 100) }),
         onShouldRetry: (err, attempt) => {
           const status = err.originalResponse?.getStatus() ?? 0;
-          // A refusal (4xx other than 409/423) will not change by retrying; a lost connection or a 5xx might.
-          const retry = !(status >= 400 && status < 500 && status !== 409 && status !== 423) && attempt < RETRY_DELAYS.length;
+          const retry = !refusal(status) && attempt < RETRY_DELAYS.length;
           this.set(r.id, { phase: 'failed', error: err.message });
           return retry;
         },
