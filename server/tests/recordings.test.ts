@@ -177,4 +177,19 @@ describe('a finished upload', () => {
     expect((await A1.agent.patch(`/api/lessons/${lessonA.id}`).send({ scope: 'series', autoRecord: true })).status).toBe(403);
     expect(existsSync(path.join(t.dir, 'recordings', `${recordingId}.webm`))).toBe(true);
   });
+
+  test('deleting the lesson deletes its recordings, files included', async () => {
+    expect((await A1.agent.delete(`/api/lessons/${lessonA.id}`).send({})).status).toBe(403);
+    expect(existsSync(path.join(t.dir, 'recordings', `${recordingId}.webm`))).toBe(true);
+    expect((await A.agent.delete(`/api/lessons/${lessonA.id}`).send({})).status).toBe(204);
+    expect(existsSync(path.join(t.dir, 'recordings', `${recordingId}.webm`))).toBe(false);
+    expect((await A.agent.get(`/api/recordings/${recordingId}/file`)).status).toBe(404);
+  });
+
+  test('unfinished uploads carry an expiry (they are swept after 14 days)', async () => {
+    const own = await create(B1.agent, 1000, meta(occB, 'rec-expiry'));
+    expect(own.status).toBe(201);
+    const expires = Date.parse(own.headers['upload-expires'] as string);
+    expect(Math.abs(expires - Date.now() - 14 * 86_400_000)).toBeLessThan(60_000);
+  });
 });

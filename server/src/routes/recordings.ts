@@ -13,6 +13,8 @@ import { authorizeUpload, listRecordings, newUploadId, readableRecording, record
 import { originAllowed, readCookie, requireUser, SESSION_COOKIE } from './http';
 
 export const UPLOADS_PATH = '/api/uploads';
+/** How long an unfinished upload is kept (a student may be offline for days after a lesson). */
+export const UPLOAD_EXPIRY_MS = 14 * 86_400_000;
 
 /** tus Upload-Metadata: comma-separated `key base64value` pairs. */
 export function parseTusMetadata(header: string | undefined): Record<string, string> {
@@ -45,8 +47,8 @@ function ownerOf(req: unknown): UserRow | undefined {
  * needs valid metadata naming an occurrence this person teaches or attends and an allowed type and size;
  * every later request on an upload needs to come from the person who created it (404 otherwise).
  */
-export function uploadHandler(ctx: Ctx): RequestHandler {
-  const datastore = new FileStore({ directory: uploadsDir(ctx) });
+export function uploadEndpoint(ctx: Ctx): { handler: RequestHandler; sweep(): Promise<number> } {
+  const datastore = new FileStore({ directory: uploadsDir(ctx), expirationPeriodInMilliseconds: UPLOAD_EXPIRY_MS });
   const tus = new TusServer({
     path: UPLOADS_PATH,
     datastore,
@@ -76,7 +78,7 @@ export function uploadHandler(ctx: Ctx): RequestHandler {
     },
   });
 
-  return (req: Request, res: Response, next: NextFunction) => {
+  const handler = (req: Request, res: Response, next: NextFunction) => {
     void (async () => {
       if (!originAllowed(ctx.config, req)) throw new HttpError(403, 'bad_origin', 'This request came from another site and was refused.');
       const token = readCookie(req, SESSION_COOKIE);
@@ -103,6 +105,8 @@ export function uploadHandler(ctx: Ctx): RequestHandler {
       await tus.handle(req, res);
     })().catch(next);
   };
+  // Unfinished uploads older than the expiry are removed; a browser that comes back later starts a new upload.
+  return { handler, sweep: () => tus.cleanUpExpiredUploads() };
 }
 
 export function recordingRoutes(ctx: Ctx): Router {

@@ -155,3 +155,9 @@ export function uploadFilePath(ctx: Ctx, uploadId: string): string {
 export function newUploadId(): string {
   return newId('u');
 }
+
+/** Files of a lesson's recordings; the rows go with the lesson (ON DELETE CASCADE), the files are removed after. */
+export function lessonRecordingFiles(ctx: Ctx, lessonId: string): string[] {
+  const rows = ctx.db.prepare('SELECT id, mime FROM recordings WHERE lesson_id = ?').all(lessonId) as Pick<RecordingRow, 'id' | 'mime'>[];
+  return rows.map((r) => recordingPath(ctx, r));
+}
