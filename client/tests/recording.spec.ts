@@ -208,3 +208,42 @@ test('the teacher switches recording off: both browsers stop at once, and the le
   for (const p of [tp, sp]) await p.locator('[data-testid=upload][data-phase=done]').last().waitFor({ timeout: 30000 });
   await sp.waitForFunction(async (occ) => ((await (await fetch(`/api/occurrences/${occ}/recordings`)).json()).recordings.length === 4), occurrence, { timeout: 20000, polling: 500 });
 });
+
+test('camera recording (opt-in): one video file per stretch the camera is on, each playable on the review page', async () => {
+  const { teacher: t, occurrence } = lesson;
+  const lessonId = occurrence.split('.')[0];
+  expect((await call('PATCH', `/lessons/${lessonId}`, { scope: 'series', autoRecord: true }, t.cookie)).status).toBe(200);
+  const tp = await teacher.context.newPage();
+  await tp.goto(`${app.url}/`);
+  await tp.evaluate(() => localStorage.setItem('muse.recordCamera', '1'));
+  await enter(tp, t, occurrence);
+  await tp.getByTestId('camera-recording').waitFor({ timeout: 10000 });
+  await tp.waitForTimeout(3000);
+  await tp.getByRole('button', { name: 'Camera off' }).click();
+  await tp.getByTestId('camera-recording').waitFor({ state: 'detached', timeout: 10000 });
+  await tp.getByRole('button', { name: 'Camera on' }).click();
+  await tp.getByTestId('camera-recording').waitFor({ timeout: 10000 });
+  await tp.waitForTimeout(3000);
+  const videoIds = await tp.evaluate(() => (window as unknown as { muse: { recording: { videoIds: string[] } } }).muse.recording.videoIds);
+  expect(videoIds).toHaveLength(2);
+  await tp.getByTestId('leave').click();
+  for (const id of videoIds) await tp.locator(`[data-testid=upload][data-id=${id}][data-phase=done]`).waitFor({ timeout: 30000 });
+  const list = await fetch(`${app.url}/api/occurrences/${occurrence}/recordings`, { headers: { cookie: t.cookie } }).then((r) => r.json());
+  const videos = (list.recordings as { clientId: string; kind: string; mime: string; size: number; durationMs: number }[]).filter((r) => videoIds.includes(r.clientId));
+  console.log(`[recording] camera: ${videos.map((v) => `${v.mime} ${(v.durationMs / 1000).toFixed(1)} s ${v.size} bytes`).join('; ')}`);
+  expect(videos.map((v) => [v.kind, v.mime])).toEqual([['video', 'video/webm'], ['video', 'video/webm']]);
+  for (const v of videos) expect(v.durationMs).toBeGreaterThan(2500);
+
+  await tp.goto(`${app.url}/review/${occurrence}`);
+  await tp.getByTestId('video').nth(1).waitFor({ timeout: 10000 });
+  const durations = await tp.evaluate(async () => {
+    const els = [...document.querySelectorAll('video')];
+    await Promise.all(els.map((v) => (v.readyState >= 1 ? null : new Promise((r) => v.addEventListener('loadedmetadata', r, { once: true })))));
+    return els.map((v) => ({ duration: v.duration, width: v.videoWidth }));
+  });
+  expect(durations).toHaveLength(2);
+  for (const d of durations) {
+    expect(d.duration).toBeGreaterThan(2.5);
+    expect(d.width).toBeGreaterThan(0);
+  }
+});

@@ -178,6 +178,8 @@ export const en = {
   'rec.storage': '{used} stored in this browser · {free} free',
   'rec.notPersisted': 'The browser may clear recordings it holds when space runs low; they are uploaded right after the lesson.',
   'rec.auto': 'Record this lesson',
+  'rec.camera': 'Also record my camera',
+  'rec.cameraHint': 'A video file of your camera as well (about 450 MB an hour), uploaded after the lesson.',
   'rec.autoHint': 'Each side records its own microphone in full quality; both recordings appear on the review page.',
   'rec.error': 'Recording problem: {detail}',
   'rec.notice.title': 'Lessons are recorded',
@@ -196,6 +198,7 @@ export const en = {
   'review.pause': 'Pause',
   'review.download': 'Download',
   'review.open': 'Recordings',
+  'review.video': 'camera',
   'review.back': 'Back to schedule',
 } as const;
 
@@ -380,6 +383,8 @@ export const ko: Record<MessageKey, string> = {
   'rec.storage': '이 브라우저에 {used} 저장 · {free} 남음',
   'rec.notPersisted': '저장 공간이 부족하면 브라우저가 녹음을 지울 수 있습니다. 녹음은 레슨 직후 업로드됩니다.',
   'rec.auto': '이 레슨 녹음',
+  'rec.camera': '내 카메라도 녹화',
+  'rec.cameraHint': '카메라 영상도 파일로 남깁니다(시간당 약 450MB). 레슨이 끝나면 업로드됩니다.',
   'rec.autoHint': '각자 자기 마이크를 원음 품질로 녹음합니다. 두 녹음 모두 복습 페이지에 나타납니다.',
   'rec.error': '녹음 문제: {detail}',
   'rec.notice.title': '레슨은 녹음됩니다',
@@ -398,5 +403,6 @@ export const ko: Record<MessageKey, string> = {
   'review.pause': '일시정지',
   'review.download': '다운로드',
   'review.open': '녹음',
+  'review.video': '카메라',
   'review.back': '일정으로 돌아가기',
 };

@@ -1,15 +1,16 @@
 // Recording during a lesson: this browser records its own microphone (before the network) while the call is up,
 // tells the room whether it records (everyone sees REC and who), and follows the teacher's auto-record switch.
-import { type Participant, RoomEvent } from 'livekit-client';
+import { type Participant, RoomEvent, Track, type TrackPublication } from 'livekit-client';
 import type { Role } from '../../../shared/api';
 import type { AudioEngine } from '../audio/engine';
 import { api } from '../lib/api';
 import type { LessonSession } from '../lesson/LessonSession.svelte';
 import { finalise } from './finalise';
-import { pickAudioMime, Recorder } from './Recorder';
+import { pickAudioMime, pickVideoMime, Recorder } from './Recorder';
 import { uploads } from './uploads.svelte';
 
 const TOPIC = 'muse.rec';
+const CAMERA_KEY = 'muse.recordCamera';
 
 type Message = { rec: boolean } | { autoRecord: boolean };
 
@@ -33,8 +34,16 @@ export class LessonRecording {
   persisted = $state<boolean | null>(null);
   /** The current recording's id (tests read it). */
   currentId = $state<string | null>(null);
+  /** This person also records their camera (a choice of this browser, off by default: it needs ~450 MB an hour). */
+  recordCamera = $state(localStorage.getItem(CAMERA_KEY) === '1');
+  /** The camera is being recorded now (a new file each time the camera comes back on). */
+  videoActive = $state(false);
+  /** Ids of this session's camera recordings (tests read them). */
+  videoIds = $state<string[]>([]);
 
   private recorder: Recorder | null = null;
+  private video: Recorder | null = null;
+  private videoQueue: Promise<void> = Promise.resolve();
   private tap: ReturnType<AudioEngine['recordingTap']> | null = null;
   private remoteRec = new Map<string, string>();
   private heard = new Set<string>();
@@ -80,9 +89,16 @@ export class LessonRecording {
       this.remoteRec.delete(p.identity);
       this.remote = [...this.remoteRec.values()];
     };
-    room.on(RoomEvent.DataReceived, onData).on(RoomEvent.ParticipantConnected, onJoin).on(RoomEvent.ParticipantDisconnected, onLeave);
+    // The camera's track is stopped when it is switched off and a new one made when it comes back: one file per stretch.
+    const isMyCamera = (pub: TrackPublication, p?: Participant) => pub.source === Track.Source.Camera && (!p || p === room.localParticipant);
+    const onMuted = (pub: TrackPublication, p: Participant) => isMyCamera(pub, p) && this.cameraChanged(false);
+    const onUnmuted = (pub: TrackPublication, p: Participant) => isMyCamera(pub, p) && this.cameraChanged(true);
+    const onPublished = (pub: TrackPublication) => isMyCamera(pub) && this.cameraChanged(true);
+    room.on(RoomEvent.DataReceived, onData).on(RoomEvent.ParticipantConnected, onJoin).on(RoomEvent.ParticipantDisconnected, onLeave)
+      .on(RoomEvent.TrackMuted, onMuted).on(RoomEvent.TrackUnmuted, onUnmuted).on(RoomEvent.LocalTrackPublished, onPublished);
     this.unsubscribe = () => {
-      room.off(RoomEvent.DataReceived, onData).off(RoomEvent.ParticipantConnected, onJoin).off(RoomEvent.ParticipantDisconnected, onLeave);
+      room.off(RoomEvent.DataReceived, onData).off(RoomEvent.ParticipantConnected, onJoin).off(RoomEvent.ParticipantDisconnected, onLeave)
+        .off(RoomEvent.TrackMuted, onMuted).off(RoomEvent.TrackUnmuted, onUnmuted).off(RoomEvent.LocalTrackPublished, onPublished);
     };
     this.session.onMicTrack = (track) => this.tap?.follow(track);
     if (this.autoRecord) await this.start();
@@ -98,6 +114,42 @@ export class LessonRecording {
     }
     await this.send({ autoRecord: on });
     await this.apply(on);
+  }
+
+  /** This person's choice to record their camera as well (kept in this browser). */
+  async setRecordCamera(on: boolean): Promise<void> {
+    this.recordCamera = on;
+    localStorage.setItem(CAMERA_KEY, on ? '1' : '0');
+    await this.cameraChanged(on);
+  }
+
+  private cameraChanged(live: boolean): Promise<void> {
+    this.videoQueue = this.videoQueue.then(() => (live ? this.startVideo() : this.stopVideo())).catch((err: Error) => void (this.error = err.message));
+    return this.videoQueue;
+  }
+
+  private async startVideo(): Promise<void> {
+    if (this.video || !this.recorder || !this.tap || !this.recordCamera) return;
+    const camera = this.session.room?.localParticipant.getTrackPublication(Track.Source.Camera)?.track;
+    const track = camera?.mediaStreamTrack;
+    if (!camera || camera.isMuted || !track || track.readyState === 'ended') return;
+    const mime = pickVideoMime();
+    if (!mime) return;
+    const rec = new Recorder(new MediaStream([track, ...this.tap.stream.getAudioTracks()]), { occurrence: this.target.occurrence, participantId: this.target.participantId, kind: 'video', mime });
+    this.video = rec;
+    await rec.start();
+    this.videoIds = [...this.videoIds, rec.id];
+    this.videoActive = true;
+  }
+
+  private async stopVideo(): Promise<void> {
+    const rec = this.video;
+    if (!rec) return;
+    this.video = null;
+    this.videoActive = false;
+    await rec.stop();
+    const done = await finalise(rec.id);
+    if (done) uploads.enqueue(done);
   }
 
   private async apply(on: boolean): Promise<void> {
@@ -129,6 +181,7 @@ export class LessonRecording {
     }
     this.currentId = rec.id;
     this.active = true;
+    void this.cameraChanged(true);
     void this.announce();
     void this.checkStorage();
     this.timer = setInterval(() => {
@@ -143,7 +196,13 @@ export class LessonRecording {
   async stop(): Promise<void> {
     const rec = this.recorder;
     if (!rec) return;
+    // No camera file may start from here on; the one running needs the sound tap, so it stops first.
     this.recorder = null;
+    await this.videoQueue;
+    const video = this.video;
+    this.video = null;
+    this.videoActive = false;
+    await video?.stop();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await rec.stop();
@@ -153,6 +212,8 @@ export class LessonRecording {
     void this.announce();
     const done = await finalise(rec.id);
     if (done) uploads.enqueue(done);
+    const videoDone = video ? await finalise(video.id) : undefined;
+    if (videoDone) uploads.enqueue(videoDone);
   }
 
   async detach(): Promise<void> {

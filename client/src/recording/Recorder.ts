@@ -8,6 +8,17 @@ export const TIMESLICE_MS = 1000;
 /** Opus at 256 kbps: transparent for a violin, and what music mode sends over the call. */
 export const AUDIO_BITS_PER_SECOND = 256_000;
 
+/** Camera: enough for bowing and posture at 640×480–720p, about 450 MB an hour. */
+export const VIDEO_BITS_PER_SECOND = 1_000_000;
+/** The camera file's own sound (the full-quality sound is the audio recording). */
+export const VIDEO_AUDIO_BITS_PER_SECOND = 128_000;
+
+/** WebM (VP9 or VP8 with Opus) where the browser has it, else MP4 (Safari). */
+export function pickVideoMime(isSupported: (m: string) => boolean = (m) => MediaRecorder.isTypeSupported(m)): string | null {
+  for (const m of ['video/webm;codecs=vp9,opus', 'video/webm;codecs=vp8,opus', 'video/mp4;codecs=avc1,mp4a.40.2', 'video/mp4', 'video/webm']) if (isSupported(m)) return m;
+  return null;
+}
+
 /** WebM/Opus where the browser has it (Chromium, Firefox), else MP4/AAC (Safari). */
 export function pickAudioMime(isSupported: (m: string) => boolean = (m) => MediaRecorder.isTypeSupported(m)): string | null {
   for (const m of ['audio/webm;codecs=opus', 'audio/mp4;codecs=mp4a.40.2', 'audio/mp4', 'audio/webm']) if (isSupported(m)) return m;
@@ -40,7 +51,10 @@ export class Recorder {
         held();
       }));
     });
-    const rec = new MediaRecorder(this.stream, { mimeType: this.meta.mime, audioBitsPerSecond: AUDIO_BITS_PER_SECOND });
+    const bits = this.meta.kind === 'video'
+      ? { videoBitsPerSecond: VIDEO_BITS_PER_SECOND, audioBitsPerSecond: VIDEO_AUDIO_BITS_PER_SECOND }
+      : { audioBitsPerSecond: AUDIO_BITS_PER_SECOND };
+    const rec = new MediaRecorder(this.stream, { mimeType: this.meta.mime, ...bits });
     rec.ondataavailable = (e) => {
       if (e.data.size === 0) return;
       const seq = this.seq++;
