@@ -45,12 +45,15 @@ export class Recorder {
 
   async start(): Promise<void> {
     await createRecording({ id: this.id, ...this.meta });
-    await new Promise<void>((held) => {
-      void navigator.locks.request(lockName(this.id), () => new Promise<void>((release) => {
-        this.releaseLock = release;
-        held();
-      }));
-    });
+    // Safari before 15.4 has no Web Locks: record anyway (recovery then cannot tell a live tab from a dead one).
+    if (navigator.locks) {
+      await new Promise<void>((held) => {
+        void navigator.locks.request(lockName(this.id), () => new Promise<void>((release) => {
+          this.releaseLock = release;
+          held();
+        }));
+      });
+    }
     const bits = this.meta.kind === 'video'
       ? { videoBitsPerSecond: VIDEO_BITS_PER_SECOND, audioBitsPerSecond: VIDEO_AUDIO_BITS_PER_SECOND }
       : { audioBitsPerSecond: AUDIO_BITS_PER_SECOND };

@@ -17,7 +17,10 @@ export function recoverRecordings(): Promise<number> {
     for (const r of await allRecordings()) {
       if (r.state === 'uploaded' && Date.now() - Date.parse(r.endedAt ?? r.startedAt) > KEEP_UPLOADED_MS) await deleteRecording(r.id);
       if (r.state !== 'recording') continue;
-      const done = await navigator.locks.request(lockName(r.id), { ifAvailable: true }, async (lock) => (lock ? finalise(r.id) : null));
+      // Without Web Locks only recordings quiet for a minute count as left behind.
+      const done = navigator.locks
+        ? await navigator.locks.request(lockName(r.id), { ifAvailable: true }, async (lock) => (lock ? finalise(r.id) : null))
+        : Date.now() - Date.parse(r.lastChunkAt) > 60_000 ? await finalise(r.id) : null;
       if (done) recovered++;
     }
     await uploads.enqueuePending();
