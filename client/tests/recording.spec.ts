@@ -247,3 +247,49 @@ test('camera recording (opt-in): one video file per stretch the camera is on, ea
     expect(d.width).toBeGreaterThan(0);
   }
 });
+
+test('a clip of a passage with ffmpeg.wasm from our own server: exact (FLAC, to the sample) and by stream copy', async () => {
+  const page = await teacher.context.newPage();
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(`${app.url}/review/${lesson.occurrence}`);
+  const wave = page.getByTestId('waveform').first();
+  await page.locator('[data-testid=waveform][data-ready=true]').first().waitFor({ timeout: 15000 });
+  const box = (await wave.locator('.canvas').boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 10 });
+  await page.mouse.up();
+  const panel = page.getByTestId('clip').first();
+  await panel.locator('[data-testid=clip-exact]').waitFor();
+  const start = Number(await panel.getAttribute('data-start'));
+  const end = Number(await panel.getAttribute('data-end'));
+  expect(end - start).toBeGreaterThan(2);
+
+  const decoded = async (mode: string) => {
+    const t0 = Date.now();
+    await panel.getByTestId(mode === 'exact' ? 'clip-exact' : 'clip-copy').click();
+    const link = panel.locator(`[data-testid=clip-download][data-mode=${mode}]`);
+    await link.waitFor({ timeout: 120000 });
+    const ms = Date.now() - t0;
+    const href = (await link.getAttribute('href'))!;
+    return { ms, ...(await page.evaluate(async (href) => {
+      const blob = await (await fetch(href)).blob();
+      const ctx = new AudioContext();
+      const audio = await ctx.decodeAudioData(await blob.arrayBuffer());
+      await ctx.close();
+      return { seconds: audio.duration, channels: audio.numberOfChannels, type: blob.type, bytes: blob.size };
+    }, href)) };
+  };
+  const exact = await decoded('exact');
+  const copy = await decoded('copy');
+  console.log(`[recording] clip of ${(end - start).toFixed(3)} s: exact ${exact.type} ${exact.seconds.toFixed(3)} s ${exact.channels} ch ${exact.bytes} bytes in ${exact.ms} ms (ffmpeg load included); copy ${copy.type} ${copy.seconds.toFixed(3)} s ${copy.bytes} bytes in ${copy.ms} ms`);
+  expect(exact.type).toBe('audio/flac');
+  expect(exact.channels).toBe(2);
+  expect(Math.abs(exact.seconds - (end - start))).toBeLessThan(0.005);
+  expect(copy.type).toBe('audio/webm');
+  expect(Math.abs(copy.seconds - (end - start))).toBeLessThan(0.05);
+  // ffmpeg's core and wasm came from this server, nothing from anywhere else.
+  expect(requests.some((u) => u.startsWith(`${app.url}/assets/`) && u.endsWith('.wasm') && u.includes('ffmpeg-core'))).toBe(true);
+  expect(requests.filter((u) => !u.startsWith(app.url) && !u.startsWith('blob:') && !u.startsWith('data:'))).toEqual([]);
+});

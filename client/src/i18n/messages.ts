@@ -199,6 +199,12 @@ export const en = {
   'review.download': 'Download',
   'review.open': 'Recordings',
   'review.video': 'camera',
+  'clip.select': 'Drag across the waveform to choose a passage for a clip.',
+  'clip.copy': 'Clip (fast copy)',
+  'clip.exact': 'Clip (exact, FLAC)',
+  'clip.working': 'Cutting… (the first clip loads the cutter, about 30 MB)',
+  'clip.ready': 'Download clip ({duration})',
+  'clip.failed': 'Could not cut the clip: {detail}',
   'review.back': 'Back to schedule',
 } as const;
 
@@ -404,5 +410,11 @@ export const ko: Record<MessageKey, string> = {
   'review.download': '다운로드',
   'review.open': '녹음',
   'review.video': '카메라',
+  'clip.select': '파형 위를 드래그해 클립으로 만들 구간을 고르세요.',
+  'clip.copy': '클립 (빠른 복사)',
+  'clip.exact': '클립 (정확히, FLAC)',
+  'clip.working': '자르는 중… (첫 클립은 편집 도구 약 30MB를 불러옵니다)',
+  'clip.ready': '클립 다운로드 ({duration})',
+  'clip.failed': '클립을 만들지 못했습니다: {detail}',
   'review.back': '일정으로 돌아가기',
 };
