@@ -35,7 +35,9 @@ export async function makeClip(source: Blob, mime: string, start: number, end: n
   const args = mode === 'copy'
     ? // Seeking on the output side: MediaRecorder's WebM has no cues, so input seeking lands on a cluster a second early.
       ['-i', input, '-ss', sec(start), '-to', sec(end), '-map', '0:a', '-c', 'copy', output]
-    : ['-i', input, '-ss', sec(start), '-to', sec(end), '-map', '0:a', '-c:a', 'flac', output];
+    : // Timestamps replaced by sample counts first: MediaRecorder's timestamps can jitter by a few ms under load,
+      // while the waveform (the browser's decode) counts samples; so the cut is exactly what was selected.
+      ['-i', input, '-map', '0:a', '-af', `asetpts=N/SR/TB,atrim=start=${sec(start)}:end=${sec(end)},asetpts=PTS-STARTPTS`, '-c:a', 'flac', output];
   const code = await f.exec(args);
   try {
     if (code !== 0) throw new Error(`ffmpeg stopped with code ${code}.`);
