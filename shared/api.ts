@@ -146,6 +146,8 @@ export const updateLessonRequest = z.discriminatedUnion('scope', [
     durationMinutes: durationMinutes.optional(),
     studentIds: studentIds.optional(),
     recurrence: recurrence.optional(),
+    /** Whether the participants' browsers record this lesson (every occurrence). */
+    autoRecord: z.boolean().optional(),
   }),
   z.object({
     scope: z.literal('occurrence'),
@@ -278,6 +280,8 @@ export interface Lesson {
   students: { id: string; name: string; timeZone: string }[];
   exceptions: LessonException[];
   icsPath: string;
+  /** Each participant's browser records the lesson (the teacher can switch it off). */
+  autoRecord: boolean;
 }
 
 const OCCURRENCE_SEPARATOR = '.';
@@ -299,4 +303,52 @@ export interface CheckTokenResponse {
   livekitUrl: string;
   token: string;
   identity: string;
+}
+
+// ---------------------------------------------------------------------------
+// Recording and review (issue 7).
+
+/** What a browser may upload: MediaRecorder's WebM/Opus (Chromium, Firefox) or MP4/AAC (Safari). */
+export const RECORDING_MIME = ['audio/webm', 'audio/mp4', 'video/webm', 'video/mp4'] as const;
+export type RecordingMime = (typeof RECORDING_MIME)[number];
+export const RECORDING_KIND = ['audio', 'video'] as const;
+export type RecordingKind = (typeof RECORDING_KIND)[number];
+
+/** Upload-Metadata of a tus upload to /api/uploads (values are strings, as tus sends them). */
+export const uploadMetadata = z.object({
+  /** The occurrence id, `<lessonId>.<basic UTC start>`. */
+  occurrence: z.string().min(3).max(80),
+  kind: z.enum(RECORDING_KIND),
+  /** The container type without codec parameters. */
+  filetype: z.enum(RECORDING_MIME),
+  /** The browser's id for the recording (IndexedDB key). */
+  recordingId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8 to 64 letters, digits, - or _'),
+  startedAt: z.iso.datetime({ offset: true }).optional(),
+  endedAt: z.iso.datetime({ offset: true }).optional(),
+  durationMs: z.coerce.number().int().min(0).max(24 * 3600_000).optional(),
+});
+export type UploadMetadata = z.infer<typeof uploadMetadata>;
+
+export interface RecordingInfo {
+  id: string;
+  occurrenceId: string;
+  participant: { id: string; name: string; role: Role };
+  kind: RecordingKind;
+  mime: string;
+  size: number;
+  sha256: string;
+  durationMs: number | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  createdAt: string;
+  /** GET it (Range requests welcome): only the lesson's teacher and students may. */
+  url: string;
+  /** The browser's own id for it (lets a browser see that its upload arrived). */
+  clientId: string;
+}
+
+export interface RecordingList {
+  occurrenceId: string;
+  title: string;
+  recordings: RecordingInfo[];
 }

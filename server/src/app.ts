@@ -9,6 +9,7 @@ import { log } from './log';
 import { authRoutes } from './routes/auth';
 import { csrfGuard, sessionMiddleware } from './routes/http';
 import { lessonRoutes } from './routes/lessons';
+import { recordingRoutes, uploadEndpoint, UPLOADS_PATH } from './routes/recordings';
 import { roomRoutes } from './routes/rooms';
 import { studentRoutes } from './routes/students';
 import type { Ctx } from './services/context';
@@ -28,7 +29,14 @@ export function createApp(config: Config, options: AppOptions = {}): MuseApp {
   const ctx: Ctx = { db, config, secret: serverSecret(db, config.secret), now: options.now ?? (() => new Date()) };
   const app = express() as MuseApp;
   app.locals.db = db;
-  app.locals.close = () => db.close();
+  const uploads = uploadEndpoint(ctx);
+  const sweeper = setInterval(() => {
+    uploads.sweep().then((n) => n > 0 && log.info('uploads.expired', { removed: n })).catch((err: Error) => log.warn('uploads.sweep_failed', { error: err.message }));
+  }, 3_600_000).unref();
+  app.locals.close = () => {
+    clearInterval(sweeper);
+    db.close();
+  };
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -50,6 +58,9 @@ export function createApp(config: Config, options: AppOptions = {}): MuseApp {
     next();
   });
 
+  // Before the JSON parser and the JSON-only CSRF guard: tus bodies are raw bytes; the handler checks Origin itself.
+  app.use(UPLOADS_PATH, uploads.handler);
+
   const api = express.Router();
   api.use(express.json({ limit: '100kb' }));
   api.use(csrfGuard(config));
@@ -63,6 +74,7 @@ export function createApp(config: Config, options: AppOptions = {}): MuseApp {
   api.use(authRoutes(ctx));
   api.use(studentRoutes(ctx));
   api.use(lessonRoutes(ctx));
+  api.use(recordingRoutes(ctx));
   api.use((req) => {
     throw new HttpError(404, 'not_found', `There is no API endpoint ${req.method} ${req.baseUrl}${req.path}.`);
   });

@@ -27,6 +27,7 @@ const schema = z.object({
   MUSE_SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   MUSE_LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(5),
   MUSE_LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  MUSE_RECORDING_MAX_MB: z.coerce.number().int().min(1).max(100_000).default(2048),
 });
 
 export interface Config {
@@ -53,6 +54,8 @@ export interface Config {
   sessionDays: number;
   loginMaxAttempts: number;
   loginWindowMinutes: number;
+  /** Largest recording one upload may carry (bytes). */
+  recordingMaxBytes: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -81,5 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionDays: c.MUSE_SESSION_DAYS,
     loginMaxAttempts: c.MUSE_LOGIN_MAX_ATTEMPTS,
     loginWindowMinutes: c.MUSE_LOGIN_WINDOW_MINUTES,
+    recordingMaxBytes: c.MUSE_RECORDING_MAX_MB * 1024 * 1024,
   };
 }

@@ -47,6 +47,7 @@ interface Row {
   expect: Partial<Record<Actor, number>>;
 }
 
+const b64 = (v: string) => Buffer.from(v).toString('base64');
 const everyone = (status: number): Record<Actor, number> => Object.fromEntries(ACTORS.map((a) => [a, status])) as Record<Actor, number>;
 
 const rows: Row[] = [
@@ -74,6 +75,15 @@ const rows: Row[] = [
   { name: 'GET /api/calendar/:token.ics (A, the link is the credential)', call: (a) => a.get(`/api/calendar/${feedA}`), expect: everyone(200) },
   { name: 'GET /api/calendar/:token.ics (tampered)', call: (a) => a.get(`/api/calendar/${feedA.replace(/-.{4}/, '-AAAA')}`), expect: everyone(404) },
   { name: "GET /api/calendar/:token.ics (another user's id, A's mac)", call: (a) => a.get(`/api/calendar/${who.B1.me.id}${feedA.slice(feedA.indexOf('-'))}`), expect: everyone(404) },
+  { name: 'GET /api/occurrences/:id/recordings', call: (a) => a.get(`/api/occurrences/${lessonA.id}.20260302T100000Z/recordings`), expect: { anon: 401, A: 200, A1: 200, A2: 404, B: 404, B1: 404 } },
+  {
+    name: 'POST /api/uploads (tus create) into the occurrence',
+    call: (a) =>
+      a.post('/api/uploads').set('Tus-Resumable', '1.0.0').set('Upload-Length', '1000')
+        .set('Upload-Metadata', `occurrence ${b64(`${lessonA.id}.20260302T100000Z`)},kind ${b64('audio')},filetype ${b64('audio/webm')},recordingId ${b64(`authz-${Math.random().toString(36).slice(2)}`)}`),
+    expect: { anon: 401, A: 201, A1: 201, A2: 404, B: 404, B1: 404 },
+  },
+  { name: 'GET /api/recordings/:id/file (guessed id)', call: (a) => a.get('/api/recordings/r0123456789abcdef0123/file'), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
   { name: 'POST /api/dev/rooms/token (dev rooms off)', call: (a) => a.post('/api/dev/rooms/token').send({ room: 'any-room', name: 'x', role: 'student' }), expect: everyone(404) },
 ];
 

@@ -69,6 +69,30 @@ export class AudioEngine {
     };
   }
 
+  /**
+   * A stream for MediaRecorder that outlives the microphone track: `follow()` switches its source to whichever
+   * track is current (music mode re-publishes the microphone as a new track), so one recording spans both modes.
+   */
+  recordingTap(channels = 2): { stream: MediaStream; follow(track: MediaStreamTrack | null): void; dispose(): void } {
+    const destination = this.context.createMediaStreamDestination();
+    destination.channelCount = channels;
+    let source: MediaStreamAudioSourceNode | null = null;
+    const follow = (track: MediaStreamTrack | null) => {
+      if (source?.mediaStream.getAudioTracks()[0] === track) return;
+      source?.disconnect();
+      source = track ? this.context.createMediaStreamSource(new MediaStream([track])) : null;
+      source?.connect(destination);
+    };
+    return {
+      stream: destination.stream,
+      follow,
+      dispose: () => {
+        source?.disconnect();
+        destination.stream.getTracks().forEach((t) => t.stop());
+      },
+    };
+  }
+
   /** A metronome playing to the speakers (never into the published microphone). */
   metronome(): MetronomeNode {
     const m = new MetronomeNode(this.context, this.dsp);

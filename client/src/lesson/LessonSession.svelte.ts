@@ -59,6 +59,8 @@ export class LessonSession {
   role = $state<Role>('student');
 
   room: Room | null = null;
+  /** Told each time the published microphone becomes a new track (music mode re-publishes it); recording follows. */
+  onMicTrack: ((track: MediaStreamTrack | null) => void) | null = null;
   /** One-way latency to the other side, measured on demand. */
   probe = $state<LatencyProbe | null>(null);
   /** The music-safety check of this side's path through the SFU. */
@@ -157,6 +159,11 @@ export class LessonSession {
     }
   }
 
+  /** The published microphone's track, before the network (what this side records). */
+  micStreamTrack(): MediaStreamTrack | null {
+    return this.micTrack?.mediaStreamTrack ?? null;
+  }
+
   /** Capture and encoder figures of the published microphone (what tests and the safety check read). */
   async micReport(): Promise<{ settings: MediaTrackSettings; codec: RTCStats | null; outbound: RTCStats | null } | null> {
     const track = this.micTrack;
@@ -197,6 +204,7 @@ export class LessonSession {
       await room.localParticipant.publishTrack(track, { source: Track.Source.Microphone, ...publishOptions(mode) });
       this.micTrack = track;
       this.audioMode = mode;
+      this.onMicTrack?.(track.mediaStreamTrack);
     } finally {
       this.switchingMode = false;
       this.refresh();

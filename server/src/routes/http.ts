@@ -57,13 +57,16 @@ export function csrfGuard(config: Config): RequestHandler {
     if (type !== 'application/json') {
       return next(new HttpError(415, 'json_required', 'Send this request as JSON (Content-Type: application/json), even with an empty body {}.'));
     }
-    const origin = req.headers.origin;
-    if (origin && origin !== 'null') {
-      const allowed = sameSite(origin, req.get('host') ?? '') || (config.publicUrl !== null && origin === new URL(config.publicUrl).origin);
-      if (!allowed) return next(new HttpError(403, 'bad_origin', 'This request came from another site and was refused. Open Muse Studio directly and try again.'));
-    }
+    if (!originAllowed(config, req)) return next(new HttpError(403, 'bad_origin', 'This request came from another site and was refused. Open Muse Studio directly and try again.'));
     next();
   };
+}
+
+/** True when the browser names no Origin, or this site's (also used by the upload endpoint, which is not JSON). */
+export function originAllowed(config: Config, req: Request): boolean {
+  const origin = req.headers.origin;
+  if (!origin || origin === 'null') return true;
+  return sameSite(origin, req.get('host') ?? '') || (config.publicUrl !== null && origin === new URL(config.publicUrl).origin);
 }
 
 /**

@@ -1,11 +1,13 @@
 // Lessons and their occurrences: list, create, edit, cancel, join, and .ics downloads and feeds.
 import { Router, type Response } from 'express';
+import { rm } from 'node:fs/promises';
 import { createLessonRequest, joinLessonRequest, lessonRangeQuery, updateLessonRequest, type JoinResponse, type OccurrenceList } from '../../../shared/api';
 import { HttpError } from '../errors';
 import { log } from '../log';
 import type { Ctx } from '../services/context';
 import { authorizeLessonJoin, cancelOccurrence, createLesson, deleteLesson, feedIcs, lessonDto, lessonIcs, listOccurrences, ownLesson, updateLesson, visibleLesson } from '../services/lessons';
 import { userForFeedToken } from '../services/people';
+import { lessonRecordingFiles } from '../services/recordings';
 import { baseUrl, parse, requireTeacher, requireUser } from './http';
 import { joinResponse } from './rooms';
 
@@ -56,8 +58,10 @@ export function lessonRoutes(ctx: Ctx): Router {
     res.json(updateLesson(ctx, user, req.params.id, body));
   });
 
-  router.delete('/lessons/:id', (req, res) => {
+  router.delete('/lessons/:id', async (req, res) => {
+    const files = lessonRecordingFiles(ctx, req.params.id);
     deleteLesson(ctx, requireUser(res), req.params.id);
+    await Promise.all(files.map((f) => rm(f, { force: true })));
     res.status(204).end();
   });
 

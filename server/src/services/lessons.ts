@@ -2,6 +2,7 @@
 import type { DateTime } from 'luxon';
 import {
   occurrenceId,
+  parseOccurrenceId,
   type Lesson,
   type Occurrence,
   type PartyTime,
@@ -26,6 +27,7 @@ export interface LessonRow {
   tzid: string;
   duration_minutes: number;
   rrule: string | null;
+  auto_record: 0 | 1;
   created_at: string;
   updated_at: string;
 }
@@ -126,8 +128,8 @@ export function updateLesson(ctx: Ctx, teacher: UserRow, id: string, req: Update
     const timesChanged = start !== l.start_local || zone !== l.tzid || rrule !== l.rrule;
     ctx.db.transaction(() => {
       ctx.db
-        .prepare('UPDATE lessons SET title = ?, notes = ?, start_local = ?, tzid = ?, duration_minutes = ?, rrule = ?, updated_at = ? WHERE id = ?')
-        .run(req.title ?? l.title, req.notes ?? l.notes, start, zone, req.durationMinutes ?? l.duration_minutes, rrule, ctx.now().toISOString(), id);
+        .prepare('UPDATE lessons SET title = ?, notes = ?, start_local = ?, tzid = ?, duration_minutes = ?, rrule = ?, auto_record = ?, updated_at = ? WHERE id = ?')
+        .run(req.title ?? l.title, req.notes ?? l.notes, start, zone, req.durationMinutes ?? l.duration_minutes, rrule, req.autoRecord === undefined ? l.auto_record : Number(req.autoRecord), ctx.now().toISOString(), id);
       // Occurrences are named by their original start: when the times change, old edits and cancellations name nothing.
       if (timesChanged) ctx.db.prepare('DELETE FROM lesson_exceptions WHERE lesson_id = ?').run(id);
       if (ids) {
@@ -164,6 +166,19 @@ function occurrenceKey(l: LessonRow, input: string): string {
     throw new HttpError(404, 'occurrence_not_found', `This lesson has no occurrence starting at ${keyToIso(key)}. Pick one from the lesson list.`);
   }
   return key;
+}
+
+/**
+ * The lesson and occurrence key of an occurrence id (`<lessonId>.<basic UTC start>`) that this user teaches or
+ * attends; 404 for anything else, so a guessed id tells nothing.
+ */
+export function participantOccurrence(ctx: Ctx, user: UserRow, id: string): { lesson: LessonRow; key: string } {
+  const parsed = parseOccurrenceId(id);
+  if (!parsed) throw notFound();
+  const lesson = visibleLesson(ctx, user, parsed.lessonId);
+  const key = normalizeKey(parsed.occurrenceStart);
+  if (!key || !findOccurrence(series(lesson), key)) throw notFound();
+  return { lesson, key };
 }
 
 export function cancelOccurrence(ctx: Ctx, teacher: UserRow, id: string, start: string): Lesson {
@@ -300,6 +315,7 @@ export function lessonDto(ctx: Ctx, viewer: UserRow, l: LessonRow): Lesson {
       notes: x.notes,
     })),
     icsPath: `/api/lessons/${l.id}/ics`,
+    autoRecord: l.auto_record === 1,
   };
 }
 

@@ -1,0 +1,136 @@
+// Recordings: resumable uploads (tus protocol) into a lesson occurrence, the occurrence's list, and the files
+// themselves with Range requests, each only for the lesson's teacher and students.
+import { FileStore } from '@tus/file-store';
+import { Server as TusServer } from '@tus/server';
+import { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
+import type { IncomingMessage } from 'node:http';
+import { uploadMetadata, type RecordingList, type UploadMetadata } from '../../../shared/api';
+import { fromZod, HttpError } from '../errors';
+import { log } from '../log';
+import type { Ctx } from '../services/context';
+import { getUser, sessionUser, type UserRow } from '../services/people';
+import { authorizeUpload, listRecordings, newUploadId, readableRecording, recordingPath, storeUpload, uploadFilePath, uploadsDir } from '../services/recordings';
+import { originAllowed, readCookie, requireUser, SESSION_COOKIE } from './http';
+
+export const UPLOADS_PATH = '/api/uploads';
+/** How long an unfinished upload is kept (a student may be offline for days after a lesson). */
+export const UPLOAD_EXPIRY_MS = 14 * 86_400_000;
+
+/** tus Upload-Metadata: comma-separated `key base64value` pairs. */
+export function parseTusMetadata(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (header ?? '').split(',')) {
+    const [key, value] = pair.trim().split(' ');
+    if (key) out[key] = value ? Buffer.from(value, 'base64').toString('utf8') : '';
+  }
+  return out;
+}
+
+function validMetadata(raw: Record<string, string | null | undefined>): UploadMetadata {
+  const r = uploadMetadata.safeParse(raw);
+  if (!r.success) throw fromZod(r.error, 'upload metadata');
+  return r.data;
+}
+
+type TusError = { status_code: number; body: string };
+const tusError = (e: HttpError): TusError => ({ status_code: e.status, body: JSON.stringify({ error: { code: e.code, message: e.message } }) });
+
+/** The node request behind tus's web request, where our middleware left the user. */
+function ownerOf(req: unknown): UserRow | undefined {
+  const node = (req as { runtime?: { node?: { req?: IncomingMessage & { museUser?: UserRow } } } }).runtime?.node?.req;
+  return node?.museUser;
+}
+
+/**
+ * The tus endpoint, mounted before the JSON body parser and the JSON-only CSRF guard (tus sends
+ * application/offset+octet-stream). It checks the session cookie and the Origin itself, then: creating an upload
+ * needs valid metadata naming an occurrence this person teaches or attends and an allowed type and size;
+ * every later request on an upload needs to come from the person who created it (404 otherwise).
+ */
+export function uploadEndpoint(ctx: Ctx): { handler: RequestHandler; sweep(): Promise<number> } {
+  const datastore = new FileStore({ directory: uploadsDir(ctx), expirationPeriodInMilliseconds: UPLOAD_EXPIRY_MS });
+  const tus = new TusServer({
+    path: UPLOADS_PATH,
+    datastore,
+    relativeLocation: true,
+    maxSize: ctx.config.recordingMaxBytes,
+    namingFunction: () => newUploadId(),
+    async onUploadCreate(req, upload) {
+      const user = ownerOf(req);
+      if (!user) throw tusError(new HttpError(401, 'not_logged_in', 'Log in to upload recordings.'));
+      // Who uploads is what the session says, never what the metadata claims.
+      return { metadata: { ...upload.metadata, owner: user.id } };
+    },
+    async onUploadFinish(_req, upload) {
+      const meta = upload.metadata ?? {};
+      const user = meta.owner ? getUser(ctx, meta.owner) : undefined;
+      if (!user) throw tusError(new HttpError(404, 'upload_not_found', 'This upload has no owner any more.'));
+      try {
+        const row = await storeUpload(ctx, uploadFilePath(ctx, upload.id), user, validMetadata(meta));
+        await datastore.configstore.delete(upload.id);
+        log.info('recordings.stored', { id: row.id, lesson: row.lesson_id, occurrence: row.occurrence_start, participant: row.participant_id, size: row.size });
+        return { headers: { 'Muse-Recording-Id': row.id, 'Muse-Recording-Sha256': row.sha256 } };
+      } catch (err) {
+        if (err instanceof HttpError) throw tusError(err);
+        log.error('recordings.store_failed', { upload: upload.id, error: String(err) });
+        throw tusError(new HttpError(500, 'store_failed', 'The recording arrived but could not be stored. It stays in your browser; it will be sent again.'));
+      }
+    },
+  });
+
+  const handler = (req: Request, res: Response, next: NextFunction) => {
+    void (async () => {
+      if (!originAllowed(ctx.config, req)) throw new HttpError(403, 'bad_origin', 'This request came from another site and was refused.');
+      const token = readCookie(req, SESSION_COOKIE);
+      const user = token ? sessionUser(ctx, token) : undefined;
+      if (!user) throw new HttpError(401, 'not_logged_in', 'You are not logged in, or your session has ended. Log in and try again.');
+      // Files are read through /api/recordings/:id/file, never from the upload area.
+      if (req.method === 'GET') throw new HttpError(404, 'not_found', 'Uploads cannot be downloaded here.');
+      const id = req.path.replace(/^\/+/, '');
+      if (req.method === 'POST' && id === '') {
+        const meta = validMetadata(parseTusMetadata(req.get('upload-metadata')));
+        authorizeUpload(ctx, user, meta.occurrence);
+        const length = Number(req.get('upload-length'));
+        if (!Number.isFinite(length) || length <= 0) throw new HttpError(400, 'invalid_input', 'Send the recording size (Upload-Length) with the upload.');
+        if (length > ctx.config.recordingMaxBytes) {
+          throw new HttpError(413, 'too_large', `The recording is ${Math.ceil(length / 1048576)} MB; at most ${ctx.config.recordingMaxBytes / 1048576} MB can be uploaded.`);
+        }
+      } else if (req.method !== 'OPTIONS') {
+        if (!/^u[0-9a-f]{20}$/.test(id)) throw new HttpError(404, 'upload_not_found', 'There is no such upload.');
+        const upload = await datastore.getUpload(id).catch(() => null);
+        if (!upload || upload.metadata?.owner !== user.id) throw new HttpError(404, 'upload_not_found', 'There is no such upload, or it finished already.');
+      }
+      (req as Request & { museUser?: UserRow }).museUser = user;
+      req.url = req.originalUrl;
+      await tus.handle(req, res);
+    })().catch(next);
+  };
+  // Unfinished uploads older than the expiry are removed; a browser that comes back later starts a new upload.
+  return { handler, sweep: () => tus.cleanUpExpiredUploads() };
+}
+
+export function recordingRoutes(ctx: Ctx): Router {
+  const router = Router();
+
+  router.get('/occurrences/:id/recordings', (req, res) => {
+    const user = requireUser(res);
+    const { title, recordings } = listRecordings(ctx, user, req.params.id);
+    const body: RecordingList = { occurrenceId: req.params.id, title, recordings };
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.json(body);
+  });
+
+  // express's sendFile answers Range requests (206, Content-Range) and conditional GETs.
+  router.get('/recordings/:id/file', (req, res, next) => {
+    const user = requireUser(res);
+    const row = readableRecording(ctx, user, req.params.id);
+    res.setHeader('Cache-Control', 'private, max-age=3600');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    res.type(row.mime);
+    res.sendFile(recordingPath(ctx, row), { acceptRanges: true, dotfiles: 'deny' }, (err) => {
+      if (err && !res.headersSent) next(new HttpError(404, 'recording_missing', 'The recording file is missing on the server. Tell the studio admin.'));
+    });
+  });
+  return router;
+}
+
