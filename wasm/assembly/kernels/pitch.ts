@@ -132,13 +132,19 @@ export function pitchWindow(): i32 {
 /** Feeds `n` samples at `ptr`; returns how many analyses ran (results are the last one's). */
 export function pitchPush(ptr: usize, n: i32): i32 {
   let done = 0;
-  for (let i = 0; i < n; i++) {
-    const v = load<f32>(ptr + (<usize>i << 2));
-    store<f32>(RING + (<usize>writePos << 2), v);
-    store<f32>(RING + (<usize>(writePos + PITCH_RING) << 2), v);
-    writePos = (writePos + 1) & RING_MASK;
-    frames++;
-    if (++sinceHop >= hop) {
+  // Copy runs that stop at the next analysis and at the ring's end (both halves of the mirror).
+  for (let i = 0; i < n; ) {
+    let c = n - i;
+    if (c > hop - sinceHop) c = hop - sinceHop;
+    if (c > PITCH_RING - writePos) c = PITCH_RING - writePos;
+    const src = ptr + (<usize>i << 2);
+    memory.copy(RING + (<usize>writePos << 2), src, <usize>c << 2);
+    memory.copy(RING + (<usize>(writePos + PITCH_RING) << 2), src, <usize>c << 2);
+    writePos = (writePos + c) & RING_MASK;
+    frames += <i64>c;
+    sinceHop += c;
+    i += c;
+    if (sinceHop >= hop) {
       sinceHop = 0;
       if (frames >= <i64>window) {
         analyse();
