@@ -4,8 +4,8 @@
 // 1. McLeod's normalised square difference (NSDF) over a fixed integration window W
 //    (≈21 ms) for every lag up to the longest period. Its cross products r(τ) are the only
 //    O(W·lags) work; they come from one complex FFT of length N ≥ W + lags and one of N/2
-//    (fft.ts), which measured 2.6× faster per analysis than direct correlation 8 lags per
-//    SIMD pass (and 1.8× in the scalar build). The NSDF is the same to f32 rounding, so
+//    (fft.ts), which measured ≈2.5× faster per whole analysis than direct correlation 8 lags
+//    per SIMD pass (≈1.8× in the scalar build). The NSDF is the same to f32 rounding, so
 //    nothing downstream changes; the TypeScript reference keeps the direct sum.
 // 2. McLeod's peak picking: the first positive lobe whose maximum reaches PICK·(highest
 //    maximum). Unlike YIN's absolute threshold this is independent of bow noise, and it never
