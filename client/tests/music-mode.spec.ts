@@ -79,7 +79,28 @@ test('the teacher switches music mode for everyone, both ways; the student canno
   expect(inbound[0].sdpFmtpLine).toMatch(/stereo=1/);
   expect(inbound[0].sdpFmtpLine).not.toMatch(/usedtx=1/);
   await waitForRemoteTone(student.page, 440);
-  await waitForRemoteTone(teacher.page, 660);
+  await waitForRemoteTone(teacher.page, 660).catch(async (e) => {
+    const dbg = await teacher.page.evaluate(async () => {
+      const s = (window as any).muse.session;
+      const out: any[] = [];
+      for (const p of s.peers) {
+        if (p.isLocal || !p.audio) continue;
+        const r = await p.audio.getRTCStatsReport();
+        r?.forEach((st: any) => { if (st.type === 'inbound-rtp' && st.kind === 'audio') out.push({ bytes: st.bytesReceived, level: st.audioLevel, samples: st.totalSamplesReceived, conc: st.concealedSamples, id: p.audio.mediaStreamTrack.id, state: p.audio.mediaStreamTrack.readyState, muted: p.audio.mediaStreamTrack.muted }); });
+      }
+      return out;
+    });
+    const sdbg = await student.page.evaluate(async () => {
+      const s = (window as any).muse.session;
+      const r = await s.micReport();
+      const ms: any[] = [];
+      const rep = await s.micTrack?.getRTCStatsReport?.();
+      rep?.forEach((st: any) => { if (st.type === 'media-source') ms.push({ level: st.audioLevel, energy: st.totalAudioEnergy }); });
+      return { settings: r?.settings, out: r?.outbound, ms, state: s.micTrack?.mediaStreamTrack.readyState, muted: s.micTrack?.mediaStreamTrack.muted, enabled: s.micTrack?.mediaStreamTrack.enabled };
+    });
+    process.stdout.write(`TEACHER INBOUND ${JSON.stringify(dbg)}\nSTUDENT ${JSON.stringify(sdbg)}\n`);
+    throw e;
+  });
   await teacher.page.screenshot({ path: path.join(process.cwd(), 'test-results', 'music-mode-teacher.png') });
   await student.page.screenshot({ path: path.join(process.cwd(), 'test-results', 'music-mode-student.png') });
 

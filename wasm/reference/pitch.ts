@@ -1,6 +1,7 @@
 // Reference of wasm/assembly/kernels/pitch.ts: NSDF, McLeod peak picking, refinement at a
 // multiple of the period, and the vibrato centre (two moving averages of log-frequency).
-// Same algorithm and parameters, in f64 arithmetic.
+// Same algorithm and parameters, in f64 arithmetic. r(τ) is summed directly here, the plain
+// definition; the wasm computes the same sums by FFT, and the tests hold the two together.
 
 export interface PitchEstimate {
   /** Hz, or 0 when unvoiced. */

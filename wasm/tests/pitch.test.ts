@@ -1,5 +1,7 @@
 import { emptyPitchResult } from '../src/museDsp.ts';
 import { midiToHz } from '../src/notes.ts';
+import { PITCH_DEFAULTS } from '../src/defaults.ts';
+import { createPitchDetector } from '../reference/pitch.ts';
 import { loadDsp } from './helpers/dsp.ts';
 import { APT_PACKAGES, renderViolin } from './helpers/fluidsynth.ts';
 import { combine, referencePitchFrames, score, wasmPitchFrames, type Frame, type Score } from './helpers/pitchEval.ts';
@@ -97,6 +99,43 @@ describe('pitch detector on synthetic violin tones (harmonics, 5.5 Hz ±15 c vib
       expect(Math.max(...r.frames.map((f, i) => cents(f, ref[i])))).toBeLessThan(0.01);
       expect(Math.max(...r.frames.map((f, i) => cents(f, sc[i])))).toBeLessThan(0.01);
       expect(Math.max(...r.frames.map((f, i) => Math.abs(f.time - ref[i].time)))).toBeLessThan(0.01);
+    }
+  });
+
+  test('wasm agrees with the reference at 44.1 and 32 kHz too (the FFT is 2048 long at 48 and 44.1 kHz, 1024 at 32 kHz)', () => {
+    const scalar = loadDsp(true);
+    for (const sr of [44100, 32000]) {
+      for (const midi of [55, 76, 100]) {
+        const tone = violinTone({ sampleRate: sr, hz: midiToHz(midi), seconds: 0.6, seed: midi });
+        const ref = referencePitchFrames(tone.samples, sr);
+        for (const d of [dsp, scalar]) {
+          const frames = wasmPitchFrames(d, tone.samples, sr);
+          expect(frames).toHaveLength(ref.length);
+          expect(frames.every((f, i) => Boolean(f.hz) === Boolean(ref[i].hz))).toBe(true);
+          expect(Math.max(...frames.map((f, i) => (f.hz ? Math.abs(1200 * Math.log2(f.hz / (ref[i].hz as number))) : 0)))).toBeLessThan(0.01);
+        }
+      }
+    }
+  });
+
+  test('pitchPush runs an analysis every hop whatever the block size: counts and frame times match the reference', () => {
+    const x = violinTone({ sampleRate: SR, hz: 523, seconds: 0.5, seed: 1 }).samples;
+    const res = emptyPitchResult();
+    for (const [hop, block] of [[300, 1000], [1, 7], [2048, 1024], [512, 77]]) {
+      dsp.pitchSetup(SR, { hop });
+      const ref = createPitchDetector({ sampleRate: SR, ...PITCH_DEFAULTS, hop });
+      for (let i = 0; i + block <= x.length; i += block) {
+        dsp.channel(0).set(x.subarray(i, i + block));
+        const n = dsp.pitchPush(0, block);
+        let refN = 0;
+        let refTime = 0;
+        ref.push(x.subarray(i, i + block), block, (e) => {
+          refN++;
+          refTime = e.time;
+        });
+        expect(n).toBe(refN);
+        if (n) expect(Math.abs(dsp.pitchResult(res).frame - refTime)).toBeLessThan(0.01);
+      }
     }
   });
 
