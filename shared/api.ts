@@ -39,25 +39,65 @@ export interface ClientConfig {
   devRooms: boolean;
 }
 
+/** Metronome limits, shared by the UI, the server's validation and the audio node. */
+export const METRONOME_LIMITS = { minBpm: 20, maxBpm: 300, maxBeatsPerBar: 12, maxSubdivisions: 4 } as const;
+
+export const metronomeSettings = z.object({
+  bpm: z.number().min(METRONOME_LIMITS.minBpm, 'must be 20 to 300').max(METRONOME_LIMITS.maxBpm, 'must be 20 to 300'),
+  beatsPerBar: z.number().int().min(1, 'must be 1 to 12').max(METRONOME_LIMITS.maxBeatsPerBar, 'must be 1 to 12'),
+  subdivisions: z.number().int().min(1, 'must be 1 to 4').max(METRONOME_LIMITS.maxSubdivisions, 'must be 1 to 4'),
+});
+export type MetronomeSettings = z.infer<typeof metronomeSettings>;
+
+/**
+ * The lesson's shared metronome. A running metronome is a grid: a downbeat at `startAtMs` on
+ * the clock of participant `clock` (the teacher who set it: performance.timeOrigin +
+ * performance.now() in their page), then bars of `beatsPerBar` beats at `bpm`. A tempo change
+ * is a new grid starting at the old grid's next bar line. Each side maps the grid onto its own
+ * audio clock (clock offset to `clock` estimated over LiveKit data messages) and plays it locally.
+ */
+export interface MetronomeState extends MetronomeSettings {
+  running: boolean;
+  startAtMs: number | null;
+  clock: string | null;
+}
+
+export const DEFAULT_METRONOME: MetronomeState = { running: false, bpm: 80, beatsPerBar: 4, subdivisions: 1, startAtMs: null, clock: null };
+
+export const metronomeRequest = z.discriminatedUnion('running', [
+  metronomeSettings.extend({ running: z.literal(true), startAtMs: z.number().positive('must be a time in ms').finite() }),
+  z.object({ running: z.literal(false) }),
+]);
+export type MetronomeRequest = z.infer<typeof metronomeRequest>;
+
 /** Lesson-wide state our server keeps in the LiveKit room's metadata; every client follows it. */
 export interface RoomState {
   musicMode: boolean;
+  metronome: MetronomeState;
   /** Identity of the teacher who last changed it, and when (ISO time). */
   changedBy: string | null;
   changedAt: string | null;
 }
 
-export const DEFAULT_ROOM_STATE: RoomState = { musicMode: false, changedBy: null, changedAt: null };
+export const DEFAULT_ROOM_STATE: RoomState = { musicMode: false, metronome: DEFAULT_METRONOME, changedBy: null, changedAt: null };
 
 /** Parses room metadata written by our server; anything else reads as the default state. */
 export function parseRoomState(metadata: string | undefined | null): RoomState {
   if (!metadata) return DEFAULT_ROOM_STATE;
   try {
     const v = JSON.parse(metadata) as Partial<RoomState>;
-    return { ...DEFAULT_ROOM_STATE, musicMode: v.musicMode === true, changedBy: v.changedBy ?? null, changedAt: v.changedAt ?? null };
+    return { ...DEFAULT_ROOM_STATE, musicMode: v.musicMode === true, metronome: parseMetronome(v.metronome), changedBy: v.changedBy ?? null, changedAt: v.changedAt ?? null };
   } catch {
     return DEFAULT_ROOM_STATE;
   }
+}
+
+function parseMetronome(v: unknown): MetronomeState {
+  const s = metronomeSettings.safeParse(v);
+  if (!s.success) return DEFAULT_METRONOME;
+  const m = v as Partial<MetronomeState>;
+  const running = m.running === true && typeof m.startAtMs === 'number' && typeof m.clock === 'string';
+  return { ...s.data, running, startAtMs: running ? m.startAtMs! : null, clock: running ? m.clock! : null };
 }
 
 export const musicModeRequest = z.object({ on: z.boolean() });
