@@ -39,13 +39,24 @@ export type MetronomeCommand =
   | { type: 'start'; /** Absolute context frame of the first downbeat. */ frame: number; bpm: number; beatsPerBar: number; subdivisions: number }
   | { type: 'tempo'; bpm: number; beatsPerBar: number; subdivisions: number }
   | { type: 'volume'; gain: number }
+  /** Post a MetronomeTick for every tick started (off by default). */
+  | { type: 'report'; on: boolean }
   | { type: 'stop' };
+
+/** Posted by the metronome worklet per tick while reporting: first sample's context frame and kind (0 accent, 1 beat, 2 subdivision). */
+export interface MetronomeTick {
+  type: 'tick';
+  frame: number;
+  kind: number;
+}
 
 export interface MetronomeProcessorOptions {
   module: WebAssembly.Module;
   level: number;
   /** Start at construction: messages arrive too late for an OfflineAudioContext's first frames. */
   start: Extract<MetronomeCommand, { type: 'start' }> | null;
+  /** A tempo change requested right after that start: it takes effect at the first bar line. */
+  tempo: Extract<MetronomeCommand, { type: 'tempo' }> | null;
 }
 
 /**

@@ -11,12 +11,14 @@ import {
   RoomEvent,
   Track,
 } from 'livekit-client';
-import { type JoinResponse, parseRoomState, type Role, type RoomState } from '../../../shared/api';
+import { type JoinResponse, type MetronomeSettings, parseRoomState, type Role, type RoomState } from '../../../shared/api';
 import type { AudioEngine } from '../audio/engine';
 import type { MuseAnalyserNode } from '../audio/AnalyserNode';
 import { api } from '../lib/api';
 import { type AudioMode, captureOptions, publishOptions } from './audioMode';
+import { ClockSync, nowMs } from './ClockSync.svelte';
 import { LatencyProbe } from './LatencyProbe.svelte';
+import { SHARED_LEAD_MS, SharedMetronome } from './SharedMetronome.svelte';
 
 export type CallState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'left' | 'lost' | 'failed';
 
@@ -60,6 +62,11 @@ export class LessonSession {
   room: Room | null = null;
   /** One-way latency to the other side, measured on demand. */
   probe = $state<LatencyProbe | null>(null);
+  /** The shared metronome as this side plays it, and the clock offsets it relies on. */
+  metronome = $state<SharedMetronome | null>(null);
+  clocks: ClockSync | null = null;
+  /** Why the last metronome request failed, as the server said it. */
+  metronomeError = $state<string | null>(null);
   private grant: JoinResponse | null = null;
   private micTrack: LocalAudioTrack | null = null;
   private micDeviceId: string | undefined;
@@ -117,6 +124,9 @@ export class LessonSession {
     await room.startAudio().catch(() => {});
     this.roomState = parseRoomState(room.metadata);
     this.probe = new LatencyProbe(room, this.engine, () => this.audioMode);
+    this.clocks = new ClockSync(room);
+    this.metronome = new SharedMetronome(this.engine, this.clocks, () => room.localParticipant.identity, () => this.probe?.result?.medianMs ?? null);
+    this.metronome.follow(this.roomState.metronome);
     try {
       await this.publishMic(this.roomState.musicMode ? 'music' : 'speech');
     } catch (err) {
@@ -131,6 +141,8 @@ export class LessonSession {
     const room = this.room;
     this.state = 'left';
     await room?.disconnect(true);
+    this.metronome?.dispose();
+    this.clocks?.dispose();
     this.micTrack = null;
     this.disposeAnalysers();
     this.peers = [];
@@ -145,6 +157,27 @@ export class LessonSession {
       await api('POST', `/rooms/${encodeURIComponent(this.grant.room)}/music-mode`, { on }, { Authorization: `Bearer ${this.grant.controlToken}` });
     } catch (err) {
       this.modeError = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  /**
+   * Teacher only (the server refuses anyone else): start the shared metronome, change its tempo
+   * or metre (at the next bar line of the running grid), or stop it (null).
+   */
+  async setMetronome(settings: MetronomeSettings | null): Promise<void> {
+    if (!this.grant || !this.room) return;
+    this.metronomeError = null;
+    const current = this.roomState.metronome;
+    const lead = nowMs() + SHARED_LEAD_MS;
+    const body = settings
+      ? { running: true, ...settings, startAtMs: current.running && current.clock === this.room.localParticipant.identity ? SharedMetronome.nextBarLine(current, lead) : lead }
+      : { running: false };
+    try {
+      const state = await api<RoomState>('POST', `/rooms/${encodeURIComponent(this.grant.room)}/metronome`, body, { Authorization: `Bearer ${this.grant.controlToken}` });
+      this.roomState = state;
+      this.metronome?.follow(state.metronome);
+    } catch (err) {
+      this.metronomeError = err instanceof Error ? err.message : String(err);
     }
   }
 
@@ -165,6 +198,7 @@ export class LessonSession {
 
   private onRoomState(metadata: string): void {
     this.roomState = parseRoomState(metadata);
+    this.metronome?.follow(this.roomState.metronome);
     const want: AudioMode = this.roomState.musicMode ? 'music' : 'speech';
     this.modeQueue = this.modeQueue.then(async () => {
       if (this.room && want !== this.audioMode) await this.publishMic(want).catch((err: Error) => (this.modeError = err.message));
