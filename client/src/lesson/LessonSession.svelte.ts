@@ -18,7 +18,7 @@ import { api } from '../lib/api';
 import { type AudioMode, captureOptions, publishOptions } from './audioMode';
 import { ClockSync, nowMs } from './ClockSync.svelte';
 import { LatencyProbe } from './LatencyProbe.svelte';
-import { SHARED_LEAD_MS, SharedMetronome } from './SharedMetronome.svelte';
+import { REPLACE_MARGIN_MS, SHARED_LEAD_MS, SharedMetronome } from './SharedMetronome.svelte';
 
 export type CallState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'left' | 'lost' | 'failed';
 
@@ -67,6 +67,8 @@ export class LessonSession {
   clocks: ClockSync | null = null;
   /** Why the last metronome request failed, as the server said it. */
   metronomeError = $state<string | null>(null);
+  private metronomeWanted: MetronomeSettings | null | undefined = undefined;
+  private metronomeBusy = false;
   private grant: JoinResponse | null = null;
   private micTrack: LocalAudioTrack | null = null;
   private micDeviceId: string | undefined;
@@ -165,13 +167,36 @@ export class LessonSession {
    * or metre (at the next bar line of the running grid), or stop it (null).
    */
   async setMetronome(settings: MetronomeSettings | null): Promise<void> {
+    // One request at a time, the latest wins: quick taps on +5 become one change, and the
+    // server never applies two grids out of order.
+    this.metronomeWanted = settings;
+    if (this.metronomeBusy) return;
+    this.metronomeBusy = true;
+    try {
+      while (this.metronomeWanted !== undefined) {
+        const next = this.metronomeWanted;
+        this.metronomeWanted = undefined;
+        await this.sendMetronome(next);
+      }
+    } finally {
+      this.metronomeBusy = false;
+    }
+  }
+
+  private async sendMetronome(settings: MetronomeSettings | null): Promise<void> {
     if (!this.grant || !this.room) return;
     this.metronomeError = null;
-    const current = this.roomState.metronome;
-    const lead = nowMs() + SHARED_LEAD_MS;
-    const body = settings
-      ? { running: true, ...settings, startAtMs: current.running && current.clock === this.room.localParticipant.identity ? SharedMetronome.nextBarLine(current, lead) : lead }
-      : { running: false };
+    let current = this.roomState.metronome;
+    const mine = current.running && current.clock === this.room.localParticipant.identity && current.startAtMs !== null;
+    // A change that has not started yet is replaced at its own downbeat while there is time to
+    // tell everyone; too close to it, wait until it has started and change at its next bar.
+    if (mine && current.startAtMs! > nowMs() && current.startAtMs! <= nowMs() + REPLACE_MARGIN_MS) {
+      await new Promise((r) => setTimeout(r, current.startAtMs! - nowMs() + 5));
+      current = this.roomState.metronome;
+    }
+    const now = nowMs();
+    const startAtMs = !mine ? now + SHARED_LEAD_MS : current.startAtMs! > now + REPLACE_MARGIN_MS ? current.startAtMs! : SharedMetronome.nextBarLine(current, now + SHARED_LEAD_MS);
+    const body = settings ? { running: true, ...settings, startAtMs } : { running: false };
     try {
       const state = await api<RoomState>('POST', `/rooms/${encodeURIComponent(this.grant.room)}/metronome`, body, { Authorization: `Bearer ${this.grant.controlToken}` });
       this.roomState = state;

@@ -8,6 +8,8 @@ import { nowMs, type ClockSync } from './ClockSync.svelte';
 
 /** How far ahead a start or change is placed, so the room metadata reaches everyone first (ms). */
 export const SHARED_LEAD_MS = 600;
+/** A change not yet started may be replaced at its own downbeat until this close to it (ms). */
+export const REPLACE_MARGIN_MS = 250;
 /** Re-map the grid this often: audio clocks drift from the page clock by tens of ppm. */
 const REANCHOR_MS = 5000;
 

@@ -16,6 +16,7 @@ class MetronomeProcessor extends AudioWorkletProcessor {
   private pendingBeats = 0;
   private pendingSub = 0;
   private report = false;
+  private readonly early = Math.round(sampleRate * 0.01);
   private readonly tickMessage: MetronomeTick = { type: 'tick', frame: 0, kind: 0 };
 
   constructor(options: { processorOptions: MetronomeProcessorOptions }) {
@@ -49,7 +50,9 @@ class MetronomeProcessor extends AudioWorkletProcessor {
     const out = outputs[0];
     if (!out || out.length === 0) return true;
     const frames = out[0].length;
-    if (this.pending && this.pendingFrame < currentFrame + frames) {
+    // Taken up to 10 ms early: the old grid's own tick near the new downbeat (the same bar
+    // line, a frame or two apart after re-mapping) is then replaced, never played twice.
+    if (this.pending && this.pendingFrame < currentFrame + frames + this.early) {
       this.pending = false;
       this.dsp.clickStart(this.pendingFrame, this.pendingBpm, this.pendingBeats, this.pendingSub);
     }

@@ -1,0 +1,168 @@
+// The shared metronome in a lesson: the teacher starts it, both sides click together (offset
+// measured against this machine's common clock, performance.timeOrigin + performance.now()),
+// a tempo change lands on the same bar line on both sides, and the clicks never enter the call.
+import os from 'node:os';
+import path from 'node:path';
+import { startTestApp } from './harness/app';
+import { launchParticipant, type Participant, waitForRemoteTone } from './harness/browser';
+import { joinAndWaitConnected, openDevRoom } from './harness/lesson';
+
+let app: Awaited<ReturnType<typeof startTestApp>>;
+let teacher: Participant;
+let student: Participant;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  [teacher, student] = await Promise.all([launchParticipant(440), launchParticipant(660)]);
+});
+
+afterAll(async () => {
+  await Promise.allSettled([teacher?.close(), student?.close()]);
+  await app?.stop();
+});
+
+interface Tick {
+  atMs: number;
+  frame: number;
+  kind: number;
+}
+
+const record = (p: Participant) =>
+  p.page.evaluate(() => {
+    const m = (window as unknown as { muse: { session: { metronome: { recording: boolean; ticks: Tick[] } } } }).muse.session.metronome;
+    m.ticks = [];
+    m.recording = true;
+  });
+const ticks = (p: Participant) =>
+  p.page.evaluate(() => (window as unknown as { muse: { session: { metronome: { ticks: Tick[] } } } }).muse.session.metronome.ticks) as Promise<Tick[]>;
+
+/**
+ * In the page, for `ms`: the strongest level (dBFS per FFT bin) in the click band (1.2–1.9 kHz,
+ * where the accent and beat clicks sit) of (a) the remote participant's received audio and
+ * (b) this side's own metronome output.
+ */
+function clickBand(p: Participant, ms: number): Promise<{ received: number; local: number }> {
+  return p.page.evaluate(async (ms) => {
+    type Peer = { isLocal: boolean; audio: { mediaStreamTrack: MediaStreamTrack } | null };
+    const muse = (window as unknown as { muse: { session: { peers: Peer[]; metronome: { node: { node: AudioWorkletNode } | null } }; engine: { context: AudioContext } } }).muse;
+    const remote = muse.session.peers.find((x) => !x.isLocal && x.audio)!;
+    const metronomeOut = muse.session.metronome.node?.node ?? null;
+    const ctx = muse.engine.context;
+    const sink = new Audio();
+    sink.muted = true;
+    sink.srcObject = new MediaStream([remote.audio!.mediaStreamTrack]);
+    void sink.play().catch(() => {});
+    const received = new AnalyserNode(ctx, { fftSize: 2048, smoothingTimeConstant: 0 });
+    ctx.createMediaStreamSource(new MediaStream([remote.audio!.mediaStreamTrack])).connect(received);
+    const local = new AnalyserNode(ctx, { fftSize: 2048, smoothingTimeConstant: 0 });
+    metronomeOut?.connect(local);
+    const bins = new Float32Array(1024);
+    const hz = ctx.sampleRate / 2048;
+    const lo = Math.floor(1200 / hz);
+    const hi = Math.ceil(1900 / hz);
+    const peak = (a: AnalyserNode) => {
+      a.getFloatFrequencyData(bins);
+      let m = -Infinity;
+      for (let i = lo; i <= hi; i++) m = Math.max(m, bins[i]);
+      return m;
+    };
+    const out = { received: -Infinity, local: -Infinity };
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      out.received = Math.max(out.received, peak(received));
+      out.local = Math.max(out.local, peak(local));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    metronomeOut?.disconnect(local);
+    return out;
+  }, ms);
+}
+
+function offsets(a: Tick[], b: Tick[]): number[] {
+  // Pair each of b's clicks with a's nearest (both trains are sorted).
+  const out: number[] = [];
+  let j = 0;
+  for (const t of b) {
+    while (j + 1 < a.length && Math.abs(a[j + 1].atMs - t.atMs) <= Math.abs(a[j].atMs - t.atMs)) j++;
+    if (a.length) out.push(t.atMs - a[j].atMs);
+  }
+  return out;
+}
+
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+
+test('the teacher starts the metronome: both click trains agree within 5 ms median, 10 ms max; a tempo change lands on the same bar; no click reaches the other side', async () => {
+  const room = `metro-${Date.now()}`;
+  await Promise.all([openDevRoom(teacher.page, app.url, room, 'Mina Park', 'teacher'), openDevRoom(student.page, app.url, room, 'Layla', 'student')]);
+  await joinAndWaitConnected(teacher.page);
+  await joinAndWaitConnected(student.page);
+  await Promise.all([waitForRemoteTone(student.page, 440), waitForRemoteTone(teacher.page, 660)]);
+
+  // Only the teacher has the controls.
+  expect(await student.page.getByTestId('metronome-toggle').count()).toBe(0);
+  await Promise.all([record(teacher), record(student)]);
+  // What each side receives before any click: the codec's floor in the click band.
+  const [tQuiet, sQuiet] = await Promise.all([clickBand(teacher, 2000), clickBand(student, 2000)]);
+
+  // 80 → 120 BPM with the +5 button, then start with the space bar.
+  for (let i = 0; i < 8; i++) await teacher.page.getByRole('button', { name: 'Faster' }).last().click();
+  await expect(teacher.page.getByTestId('metronome-bpm').textContent()).resolves.toBe('120');
+  await teacher.page.locator('body').click({ position: { x: 5, y: 5 } });
+  await teacher.page.keyboard.press('Space');
+  await student.page.locator('[data-testid=metronome][data-running=true]').waitFor({ timeout: 5000 });
+
+  // Both sides click (the student after its clock burst).
+  await Promise.all([teacher, student].map((p) => p.page.waitForFunction(() => (window as unknown as { muse: { session: { metronome: { ticks: Tick[] } } } }).muse.session.metronome.ticks.length >= 2, null, { timeout: 10000 })));
+
+  // While it runs: click-band energy in what each side receives, and in its own metronome.
+  const [tBand, sBand] = await Promise.all([clickBand(teacher, 4000), clickBand(student, 4000)]);
+
+  // Tempo change to 150 (+5 ×6): both switch at the same bar line.
+  for (let i = 0; i < 6; i++) await teacher.page.getByRole('button', { name: 'Faster' }).last().click();
+  await student.page.locator('[data-testid=metronome][data-bpm="150"]').waitFor({ timeout: 5000 });
+  await teacher.page.waitForTimeout(4000);
+
+  const [t, s] = await Promise.all([ticks(teacher), ticks(student)]);
+  // Both trains after their first few clicks (the student may join the grid a bar later).
+  const since = Math.max(t[0].atMs, s[0].atMs) + 10;
+  const tt = t.filter((x) => x.atMs >= since);
+  const ss = s.filter((x) => x.atMs >= since);
+  const d = offsets(tt, ss);
+  const abs = d.map(Math.abs);
+  process.stdout.write(
+    `shared metronome: ${ss.length} student clicks vs ${tt.length} teacher clicks; offset median ${median(d).toFixed(2)} ms, |median| ${median(abs).toFixed(2)} ms, max ${Math.max(...abs).toFixed(2)} ms\n` +
+      `click band (dBFS/bin): teacher receives ${tBand.received.toFixed(1)} (before the metronome ${tQuiet.received.toFixed(1)}), own clicks ${tBand.local.toFixed(1)}; ` +
+      `student receives ${sBand.received.toFixed(1)} (before ${sQuiet.received.toFixed(1)}), own clicks ${sBand.local.toFixed(1)}\n`,
+  );
+  expect(ss.length).toBeGreaterThan(12);
+  expect(Math.abs(ss.length - tt.length)).toBeLessThanOrEqual(1);
+  expect(median(abs)).toBeLessThanOrEqual(5);
+  expect(Math.max(...abs)).toBeLessThanOrEqual(10);
+
+  // Both trains: 500 ms beats (120 BPM), then 400 ms beats (150 BPM) from the same downbeat.
+  const change = (x: Tick[]) => {
+    const i = x.findIndex((k, n) => n > 0 && k.atMs - x[n - 1].atMs < 450);
+    return { at: x[i - 1].atMs, kind: x[i - 1].kind, before: x[i - 1].atMs - x[i - 2].atMs, after: x[i].atMs - x[i - 1].atMs };
+  };
+  const [ct, cs] = [change(tt), change(ss)];
+  const intervals = (x: Tick[]) => x.map((k, n) => (n ? `${(k.atMs - x[n - 1].atMs).toFixed(0)}${'ABS'[k.kind]}` : 'A')).join(' ');
+  process.stdout.write(`teacher: ${intervals(tt)}\nstudent: ${intervals(ss)}\n`);
+  expect(ct.kind).toBe(0); // the change starts on a downbeat
+  expect(cs.kind).toBe(0);
+  expect(Math.abs(ct.at - cs.at)).toBeLessThanOrEqual(10);
+  expect(ct.before).toBeCloseTo(500, -1);
+  expect(ct.after).toBeCloseTo(400, -1);
+
+  // Clicks sound locally (loud in the band) but nothing in the band reaches the other side.
+  expect(tBand.local).toBeGreaterThan(-40);
+  expect(sBand.local).toBeGreaterThan(-40);
+  expect(tBand.received).toBeLessThan(tBand.local - 30);
+  expect(sBand.received).toBeLessThan(sBand.local - 30);
+  expect(tBand.received).toBeLessThan(tQuiet.received + 3);
+  expect(sBand.received).toBeLessThan(sQuiet.received + 3);
+
+  // Stop: both sides fall silent.
+  await teacher.page.getByTestId('metronome-toggle').click();
+  await student.page.locator('[data-testid=metronome][data-running=false]').waitFor({ timeout: 5000 });
+  await teacher.page.screenshot({ path: path.join(os.tmpdir(), 'muse-shared-metronome-teacher.png') });
+});
