@@ -6,6 +6,10 @@ import './styles.css';
 document.documentElement.lang = i18n.locale;
 if (navigator.webdriver) {
   // Handles for the browser tests: the audio engine's offline self-test.
-  window.muse = { ...window.muse, selftest: async (opts: Parameters<typeof import('./audio/selftest').runSelfTest>[0]) => (await import('./audio/selftest')).runSelfTest(opts) };
+  window.muse = {
+    ...window.muse,
+    selftest: async (opts: Parameters<typeof import('./audio/selftest').runSelfTest>[0]) => (await import('./audio/selftest')).runSelfTest(opts),
+    tempoChangeSelftest: async (opts: Parameters<typeof import('./audio/selftest').runTempoChangeSelfTest>[0]) => (await import('./audio/selftest')).runTempoChangeSelfTest(opts),
+  };
 }
 mount(App, { target: document.getElementById('app')! });

@@ -9,16 +9,12 @@ export class MetronomeNode {
   readonly node: AudioWorkletNode;
   private tickListener: ((t: MetronomeTick) => void) | null = null;
 
-  /**
-   * `startAt` starts it at construction (needed offline, where messages arrive late);
-   * `thenTempo` requests a change right after, which the kernel applies at the first bar line.
-   */
-  constructor(readonly context: BaseAudioContext, module: WebAssembly.Module, level = 0.5, startAt?: { frame: number } & MetronomeSettings, thenTempo?: MetronomeSettings) {
+  /** `startAt` starts it at construction (needed offline, where messages arrive late). */
+  constructor(readonly context: BaseAudioContext, module: WebAssembly.Module, level = 0.5, startAt?: { frame: number } & MetronomeSettings) {
     const processorOptions: MetronomeProcessorOptions = {
       module,
       level,
       start: startAt ? { type: 'start', frame: startAt.frame, ...clamp(startAt) } : null,
-      tempo: thenTempo ? { type: 'tempo', ...clamp(thenTempo) } : null,
     };
     this.node = new AudioWorkletNode(context, 'muse-metronome', { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [2], processorOptions });
     this.node.port.onmessage = (e: MessageEvent<MetronomeTick>) => this.tickListener?.(e.data);

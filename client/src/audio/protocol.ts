@@ -55,8 +55,6 @@ export interface MetronomeProcessorOptions {
   level: number;
   /** Start at construction: messages arrive too late for an OfflineAudioContext's first frames. */
   start: Extract<MetronomeCommand, { type: 'start' }> | null;
-  /** A tempo change requested right after that start: it takes effect at the first bar line. */
-  tempo: Extract<MetronomeCommand, { type: 'tempo' }> | null;
 }
 
 /**

@@ -23,10 +23,9 @@ class MetronomeProcessor extends AudioWorkletProcessor {
     super();
     this.dsp = createMuseDsp(options.processorOptions.module);
     this.dsp.clickSetup(sampleRate, { level: options.processorOptions.level });
-    // Construction-time commands apply at once (offline rendering starts before any message lands).
-    const { start, tempo } = options.processorOptions;
+    // A construction-time start applies at once (offline rendering starts before any message lands).
+    const start = options.processorOptions.start;
     if (start) this.dsp.clickStart(start.frame, start.bpm, start.beatsPerBar, start.subdivisions);
-    if (tempo) this.dsp.clickTempo(tempo.bpm, tempo.beatsPerBar, tempo.subdivisions);
     this.port.onmessage = (e) => this.command(e.data as MetronomeCommand);
   }
 
