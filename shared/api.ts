@@ -333,3 +333,42 @@ export function parseOccurrenceId(id: string): { lessonId: string; occurrenceSta
   if (i <= 0) return null;
   return { lessonId: id.slice(0, i), occurrenceStart: id.slice(i + 1) };
 }
+
+// ---------------------------------------------------------------------------
+// Practice log (issue 8): a row per practice session of a student.
+
+export const VIOLIN_STRINGS = ['G', 'D', 'A', 'E'] as const;
+export type ViolinString = (typeof VIOLIN_STRINGS)[number];
+
+/** The string a note is counted on: the lowest that can play it in first position (G3–C♯4 G, D4–G♯4 D, A4–D♯5 A, E5 up E). */
+export function stringForMidi(midi: number): ViolinString | null {
+  if (midi < 55) return null;
+  if (midi < 62) return 'G';
+  if (midi < 69) return 'D';
+  if (midi < 76) return 'A';
+  return 'E';
+}
+
+const stringStats = z.object({
+  /** Mean of |cents| from the nearest equal-tempered note over the voiced readings. */
+  avgAbsCents: z.number().min(0, 'must be 0 to 50').max(50, 'must be 0 to 50'),
+  /** Seconds of voiced readings behind the mean. */
+  seconds: z.number().min(0).max(43200),
+});
+export type StringStats = z.infer<typeof stringStats>;
+
+export const practiceSessionRequest = z.object({
+  startedAt: z.iso.datetime({ message: 'must be an ISO date-time such as 2026-03-26T17:00:00Z' }),
+  durationSeconds: z.number().int().min(1, 'must be 1 s to 12 h').max(43200, 'must be 1 s to 12 h'),
+  tempos: z.array(z.number().min(METRONOME_LIMITS.minBpm).max(METRONOME_LIMITS.maxBpm)).max(100, 'at most 100 tempos'),
+  tuner: z.object({ G: stringStats.optional(), D: stringStats.optional(), A: stringStats.optional(), E: stringStats.optional() }).strict(),
+});
+export type PracticeSessionRequest = z.infer<typeof practiceSessionRequest>;
+
+export interface PracticeSession extends PracticeSessionRequest {
+  id: string;
+  studentId: string;
+  /** Rounded duration, for display. */
+  minutes: number;
+  createdAt: string;
+}

@@ -99,6 +99,7 @@ test('the teacher starts the metronome: both click trains agree within 5 ms medi
   await Promise.all([waitForRemoteTone(student.page, 440), waitForRemoteTone(teacher.page, 660)]);
 
   // Only the teacher has the controls.
+  await Promise.all([teacher.page.getByTestId('metronome-open').click(), student.page.getByTestId('metronome-open').click()]);
   expect(await student.page.getByTestId('metronome-toggle').count()).toBe(0);
   await Promise.all([record(teacher), record(student)]);
   // What each side receives before any click: the codec's floor in the click band.

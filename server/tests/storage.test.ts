@@ -57,9 +57,11 @@ test('a failing migration leaves nothing half-applied', () => {
   const dir = tempDir();
   try {
     const db = openDatabase(path.join(dir, 'data'));
-    expect(() => migrate(db, [...readMigrations(), { version: 2, name: '002_bad.sql', sql: 'CREATE TABLE half (x); INSERT INTO nope VALUES (1);' }])).toThrow();
+    const shipped = readMigrations();
+    const next = shipped.length + 1;
+    expect(() => migrate(db, [...shipped, { version: next, name: `${String(next).padStart(3, '0')}_bad.sql`, sql: 'CREATE TABLE half (x); INSERT INTO nope VALUES (1);' }])).toThrow();
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").get()).toBeUndefined();
-    expect(db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 1 });
+    expect(db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: shipped.length });
     db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
