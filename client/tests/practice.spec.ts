@@ -84,6 +84,7 @@ test('practice with the metronome and tuner: the overlay shows the beat, the ses
   expect(seconds).toBeGreaterThanOrEqual(8);
   expect(seconds).toBeLessThan(60);
   expect(tempos).toEqual([tapped, tapped + 4]);
+  await page.screenshot({ path: path.join(os.tmpdir(), 'muse-practice-page.png'), fullPage: true });
 
   // What the server keeps, including the tuner: the A string, nearly in tune.
   const mine = await call('GET', '/api/practice/sessions');

@@ -162,6 +162,23 @@ test('the teacher starts the metronome: both click trains agree within 5 ms medi
   expect(tBand.received).toBeLessThan(tQuiet.received + 3);
   expect(sBand.received).toBeLessThan(sQuiet.received + 3);
 
+  // "Align to what I hear" on the student's side, with a one-way latency of 40 ms: from the next
+  // bar line the student's clicks sound 40 ms after the teacher's.
+  await student.page.evaluate(() => {
+    const s = (window as unknown as { muse: { session: { probe: { result: unknown }; metronome: { ticks: Tick[]; setAlignToHeard(on: boolean): void } } } }).muse.session;
+    s.probe.result = { medianMs: 40, p95Ms: 45, samples: 6, at: new Date() };
+    s.metronome.setAlignToHeard(true);
+  });
+  const switched = Date.now();
+  await teacher.page.waitForTimeout(4000);
+  const [t2, s2] = await Promise.all([ticks(teacher), ticks(student)]);
+  // Tick times are epoch ms on this machine (timeOrigin + now), like Date.now() here.
+  const later = (x: Tick[]) => x.filter((k) => k.atMs > switched + 2500);
+  const shifted = offsets(later(t2), later(s2));
+  process.stdout.write(`aligned to what the student hears (40 ms): offsets ${shifted.map((x) => x.toFixed(1)).join(', ')} ms\n`);
+  expect(shifted.length).toBeGreaterThan(3);
+  for (const x of shifted) expect(Math.abs(x - 40)).toBeLessThanOrEqual(5);
+
   // Stop: both sides fall silent.
   await teacher.page.getByTestId('metronome-toggle').click();
   await student.page.locator('[data-testid=metronome][data-running=false]').waitFor({ timeout: 5000 });
