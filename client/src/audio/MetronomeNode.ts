@@ -22,7 +22,8 @@ export class MetronomeNode {
 
   /**
    * Starts a grid with a downbeat at context frame `frame` (default: 100 ms from now). A grid
-   * already running plays on until that frame, so a start at its bar line is a seamless change.
+   * already running plays on until that frame, so a start at its bar line is a seamless change;
+   * a frame already past joins that grid at its next tick, in its place in the bar.
    */
   start(s: MetronomeSettings, frame = Math.round((this.context.currentTime + 0.1) * this.context.sampleRate)): number {
     this.send({ type: 'start', frame: Math.round(frame), ...clamp(s) });

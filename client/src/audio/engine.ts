@@ -87,6 +87,16 @@ export class AudioEngine {
     return { contextTime: this.context.currentTime - latency, performanceTime: performance.now() };
   }
 
+  /**
+   * Page time minus context time (ms) of the sound coming out now. Steady while the audio runs
+   * smoothly; a glitch (an underrun, a device change) moves it, and what was scheduled by the old
+   * value then sounds late.
+   */
+  outputOffsetMs(): number {
+    const ts = this.outputStamp();
+    return ts.performanceTime - ts.contextTime * 1000;
+  }
+
   /** The context frame that sounds at page time `perfMs` (performance.now() scale). */
   frameAtPerfTime(perfMs: number): number {
     const ts = this.outputStamp();

@@ -31,7 +31,7 @@ export class ClockSync {
     room.on(RoomEvent.DataReceived, this.onData);
   }
 
-  /** Keeps an offset to `identity` fresh: a quick burst, then a ping every 2 s. Null stops. */
+  /** Keeps an offset to `identity` fresh: a quick burst, then a ping every 500 ms (tiny messages). Null stops. */
   follow(identity: string | null): void {
     if (identity === this.target) return;
     this.target = identity;
@@ -43,7 +43,7 @@ export class ClockSync {
       if (this.target !== identity) return;
       void this.ping(identity);
       sent++;
-      this.timer = setTimeout(tick, sent < 20 ? 50 : 2000);
+      this.timer = setTimeout(tick, sent < 30 ? 50 : 500);
     };
     tick();
   }

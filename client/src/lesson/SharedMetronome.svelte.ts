@@ -11,7 +11,10 @@ export const SHARED_LEAD_MS = 600;
 /** A change not yet started may be replaced at its own downbeat until this close to it (ms). */
 export const REPLACE_MARGIN_MS = 250;
 /** Re-map the grid this often: audio clocks drift from the page clock by tens of ppm. */
-const REANCHOR_MS = 5000;
+const REANCHOR_MS = 2000;
+/** Watch the audio clock against the page clock this often, and re-map at once when it jumps by more than GLITCH_MS. */
+const WATCH_MS = 100;
+const GLITCH_MS = 1.5;
 
 export interface HeardTick {
   /** When the click sounds, on nowMs()'s clock. */
@@ -90,27 +93,43 @@ export class SharedMetronome {
     let offset = 0;
     if (s.clock !== this.me()) {
       this.syncing = true;
-      const est = await this.clocks.ready(s.clock);
+      // The whole first burst (~1.5 s): the first exchanges after joining are the noisiest.
+      const est = await this.clocks.ready(s.clock, 30);
       this.syncing = false;
       if (this.current !== s) return; // superseded while waiting
       offset = est?.offsetMs ?? 0;
     }
     this.schedule(s, offset);
     if (!this.reanchor) {
-      this.reanchor = setInterval(() => {
+      const again = () => {
         const c = this.current;
         if (c?.running && c.clock) this.schedule(c, c.clock === this.me() ? 0 : (this.clocks.offsetTo(c.clock)?.offsetMs ?? offset));
-      }, REANCHOR_MS);
+      };
+      let since = 0;
+      let mapping = this.engine.outputOffsetMs();
+      // Every WATCH_MS: an audio glitch re-maps at once; otherwise every REANCHOR_MS (drift, a better offset).
+      this.reanchor = setInterval(() => {
+        const now = this.engine.outputOffsetMs();
+        since += WATCH_MS;
+        if (Math.abs(now - mapping) > GLITCH_MS || since >= REANCHOR_MS) {
+          mapping = now;
+          since = 0;
+          again();
+        }
+      }, WATCH_MS);
     }
   }
 
-  /** Starts the grid at its first bar line far enough ahead, on my audio clock. */
+  /**
+   * Maps the grid's downbeat onto my audio clock and hands it to the worklet: a future one waits
+   * there (the old grid plays until then), a past one is joined at its next tick, in its place
+   * in the bar (a late joiner, a change that arrived late, or a re-mapping of the running grid).
+   */
   private schedule(s: MetronomeState, offsetMs: number): void {
     const node = this.ensureNode();
     this.shiftMs = this.alignToHeard ? (this.latencyMs() ?? 0) : 0;
     // Teacher's time T is my time T − offset; then my own shift.
-    const mine: MetronomeState = { ...s, startAtMs: s.startAtMs! - offsetMs + this.shiftMs };
-    const startMs = SharedMetronome.nextBarLine(mine, nowMs() + 150);
+    const startMs = s.startAtMs! - offsetMs + this.shiftMs;
     const settings: MetronomeSettings = { bpm: s.bpm, beatsPerBar: s.beatsPerBar, subdivisions: s.subdivisions };
     node.start(settings, this.engine.frameAtPerfTime(startMs - performance.timeOrigin));
   }

@@ -53,7 +53,10 @@ class MetronomeProcessor extends AudioWorkletProcessor {
     // line, a frame or two apart after re-mapping) is then replaced, never played twice.
     if (this.pending && this.pendingFrame < currentFrame + frames + this.early) {
       this.pending = false;
-      this.dsp.clickStart(this.pendingFrame, this.pendingBpm, this.pendingBeats, this.pendingSub);
+      // A start that arrived after its downbeat joins its grid at the next tick, in its place in
+      // the bar: a late click (or a second one) is worse than a missing one.
+      if (this.pendingFrame < currentFrame) this.dsp.clickResume(this.pendingFrame, this.pendingBpm, this.pendingBeats, this.pendingSub, currentFrame);
+      else this.dsp.clickStart(this.pendingFrame, this.pendingBpm, this.pendingBeats, this.pendingSub);
     }
     const next = this.dsp.clickNextFrame();
     const started = this.dsp.clickRender(frames, currentFrame);
