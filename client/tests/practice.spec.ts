@@ -48,13 +48,17 @@ test('practice with the metronome and tuner: the overlay shows the beat, the ses
   await page.getByTestId('practice-toggle').waitFor();
   // The tuner reads the fake microphone's A4.
   await page.locator('[data-testid=practice-metronome]').waitFor();
-  await page.waitForFunction(() => document.body.textContent?.includes('440'), null, { timeout: 10000 });
+  await page.waitForFunction(() => document.body.textContent?.includes('440'), null, { timeout: 20000 });
 
   // 80 → 100 BPM by tapping, then start; after two bars, up to 104.
-  for (let i = 0; i < 5; i++) {
-    await page.getByTestId('tap').dispatchEvent('pointerdown');
-    await page.waitForTimeout(600);
-  }
+  // Taps timed in the page (the test driver's own timing wobbles on a busy machine).
+  await page.evaluate(async () => {
+    const tap = document.querySelector('[data-testid=tap]')!;
+    for (let i = 0; i < 5; i++) {
+      tap.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true }));
+      await new Promise((r) => setTimeout(r, 600));
+    }
+  });
   const tapped = Number(await page.getByTestId('practice-bpm').textContent());
   expect(Math.abs(tapped - 100)).toBeLessThanOrEqual(4);
   await page.getByTestId('practice-toggle').click();
@@ -73,7 +77,11 @@ test('practice with the metronome and tuner: the overlay shows the beat, the ses
   expect(accentPixels).toBeGreaterThan(1500); // bob (~1,000 px) + lit downbeat dot + downbeat frame
   expect(beatSize).toBeGreaterThanOrEqual(96);
 
-  for (let i = 0; i < 4; i++) await page.getByRole('button', { name: 'Faster' }).click();
+  // Four quick taps on +: one change, heard from the next bar line.
+  await page.evaluate(() => {
+    const faster = document.querySelector<HTMLButtonElement>('[data-testid=practice-metronome] button[aria-label="Faster"]')!;
+    for (let i = 0; i < 4; i++) faster.click();
+  });
   await page.waitForTimeout(5000);
   await page.getByTestId('practice-finish').click();
   const row = page.locator('[data-testid=practice-row]').first();
