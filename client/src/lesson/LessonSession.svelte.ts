@@ -274,6 +274,9 @@ export class LessonSession {
   private onDisconnected(reason?: DisconnectReason): void {
     if (this.state === 'left' || reason === DisconnectReason.CLIENT_INITIATED) return;
     this.state = 'lost';
+    // A rejoin builds a new session with its own metronome: this one must not play on beside it.
+    this.metronome?.dispose();
+    this.clocks?.dispose();
     this.disposeAnalysers();
     this.peers = [];
   }
