@@ -20,7 +20,7 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/server/tests/**/*.test.ts', '<rootDir>/wasm/tests/**/*.test.ts', '<rootDir>/scripts/tests/**/*.test.ts', '<rootDir>/client/tests/unit/**/*.test.ts'],
+      testMatch: ['<rootDir>/server/tests/**/*.test.ts', '<rootDir>/wasm/tests/**/*.test.ts', '<rootDir>/scripts/tests/**/*.test.ts', '<rootDir>/client/tests/unit/**/*.test.ts', '<rootDir>/client/src/**/*.test.ts'],
     },
     {
       ...common,

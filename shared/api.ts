@@ -39,25 +39,65 @@ export interface ClientConfig {
   devRooms: boolean;
 }
 
+/** Metronome limits, shared by the UI, the server's validation and the audio node. */
+export const METRONOME_LIMITS = { minBpm: 20, maxBpm: 300, maxBeatsPerBar: 12, maxSubdivisions: 4 } as const;
+
+export const metronomeSettings = z.object({
+  bpm: z.number().min(METRONOME_LIMITS.minBpm, 'must be 20 to 300').max(METRONOME_LIMITS.maxBpm, 'must be 20 to 300'),
+  beatsPerBar: z.number().int().min(1, 'must be 1 to 12').max(METRONOME_LIMITS.maxBeatsPerBar, 'must be 1 to 12'),
+  subdivisions: z.number().int().min(1, 'must be 1 to 4').max(METRONOME_LIMITS.maxSubdivisions, 'must be 1 to 4'),
+});
+export type MetronomeSettings = z.infer<typeof metronomeSettings>;
+
+/**
+ * The lesson's shared metronome. A running metronome is a grid: a downbeat at `startAtMs` on
+ * the clock of participant `clock` (the teacher who set it: performance.timeOrigin +
+ * performance.now() in their page), then bars of `beatsPerBar` beats at `bpm`. A tempo change
+ * is a new grid starting at the old grid's next bar line. Each side maps the grid onto its own
+ * audio clock (clock offset to `clock` estimated over LiveKit data messages) and plays it locally.
+ */
+export interface MetronomeState extends MetronomeSettings {
+  running: boolean;
+  startAtMs: number | null;
+  clock: string | null;
+}
+
+export const DEFAULT_METRONOME: MetronomeState = { running: false, bpm: 80, beatsPerBar: 4, subdivisions: 1, startAtMs: null, clock: null };
+
+export const metronomeRequest = z.discriminatedUnion('running', [
+  metronomeSettings.extend({ running: z.literal(true), startAtMs: z.number().positive('must be a time in ms').finite() }),
+  z.object({ running: z.literal(false) }),
+]);
+export type MetronomeRequest = z.infer<typeof metronomeRequest>;
+
 /** Lesson-wide state our server keeps in the LiveKit room's metadata; every client follows it. */
 export interface RoomState {
   musicMode: boolean;
+  metronome: MetronomeState;
   /** Identity of the teacher who last changed it, and when (ISO time). */
   changedBy: string | null;
   changedAt: string | null;
 }
 
-export const DEFAULT_ROOM_STATE: RoomState = { musicMode: false, changedBy: null, changedAt: null };
+export const DEFAULT_ROOM_STATE: RoomState = { musicMode: false, metronome: DEFAULT_METRONOME, changedBy: null, changedAt: null };
 
 /** Parses room metadata written by our server; anything else reads as the default state. */
 export function parseRoomState(metadata: string | undefined | null): RoomState {
   if (!metadata) return DEFAULT_ROOM_STATE;
   try {
     const v = JSON.parse(metadata) as Partial<RoomState>;
-    return { ...DEFAULT_ROOM_STATE, musicMode: v.musicMode === true, changedBy: v.changedBy ?? null, changedAt: v.changedAt ?? null };
+    return { ...DEFAULT_ROOM_STATE, musicMode: v.musicMode === true, metronome: parseMetronome(v.metronome), changedBy: v.changedBy ?? null, changedAt: v.changedAt ?? null };
   } catch {
     return DEFAULT_ROOM_STATE;
   }
+}
+
+function parseMetronome(v: unknown): MetronomeState {
+  const s = metronomeSettings.safeParse(v);
+  if (!s.success) return DEFAULT_METRONOME;
+  const m = v as Partial<MetronomeState>;
+  const running = m.running === true && typeof m.startAtMs === 'number' && typeof m.clock === 'string';
+  return { ...s.data, running, startAtMs: running ? m.startAtMs! : null, clock: running ? m.clock! : null };
 }
 
 export const musicModeRequest = z.object({ on: z.boolean() });
@@ -351,4 +391,43 @@ export interface RecordingList {
   occurrenceId: string;
   title: string;
   recordings: RecordingInfo[];
+}
+
+// ---------------------------------------------------------------------------
+// Practice log (issue 8): a row per practice session of a student.
+
+export const VIOLIN_STRINGS = ['G', 'D', 'A', 'E'] as const;
+export type ViolinString = (typeof VIOLIN_STRINGS)[number];
+
+/** The string a note is counted on: the lowest that can play it in first position (G3–C♯4 G, D4–G♯4 D, A4–D♯5 A, E5 up E). */
+export function stringForMidi(midi: number): ViolinString | null {
+  if (midi < 55) return null;
+  if (midi < 62) return 'G';
+  if (midi < 69) return 'D';
+  if (midi < 76) return 'A';
+  return 'E';
+}
+
+const stringStats = z.object({
+  /** Mean of |cents| from the nearest equal-tempered note over the voiced readings. */
+  avgAbsCents: z.number().min(0, 'must be 0 to 50').max(50, 'must be 0 to 50'),
+  /** Seconds of voiced readings behind the mean. */
+  seconds: z.number().min(0).max(43200),
+});
+export type StringStats = z.infer<typeof stringStats>;
+
+export const practiceSessionRequest = z.object({
+  startedAt: z.iso.datetime({ message: 'must be an ISO date-time such as 2026-03-26T17:00:00Z' }),
+  durationSeconds: z.number().int().min(1, 'must be 1 s to 12 h').max(43200, 'must be 1 s to 12 h'),
+  tempos: z.array(z.number().min(METRONOME_LIMITS.minBpm).max(METRONOME_LIMITS.maxBpm)).max(100, 'at most 100 tempos'),
+  tuner: z.object({ G: stringStats.optional(), D: stringStats.optional(), A: stringStats.optional(), E: stringStats.optional() }).strict(),
+});
+export type PracticeSessionRequest = z.infer<typeof practiceSessionRequest>;
+
+export interface PracticeSession extends PracticeSessionRequest {
+  id: string;
+  studentId: string;
+  /** Rounded duration, for display. */
+  minutes: number;
+  createdAt: string;
 }

@@ -12,6 +12,7 @@ if (navigator.webdriver) {
     liveCheck: async (hz: number) => (await import('./audio/selftest')).runLiveCheck(hz),
     directProbe: async (opts: import('./audio/directProbe').DirectProbeOptions) =>
       (await import('./audio/directProbe')).directProbe(await (await import('./audio/engine')).audioEngine(), opts),
+    tempoChangeSelftest: async (opts: Parameters<typeof import('./audio/selftest').runTempoChangeSelfTest>[0]) => (await import('./audio/selftest')).runTempoChangeSelfTest(opts),
   };
 }
 mount(App, { target: document.getElementById('app')! });

@@ -78,3 +78,21 @@ test.each([
   expect(r.peakDb).toBeLessThan(20 * Math.log10(0.25) + 1.5);
   expect(r.sequence).toBeGreaterThan(10); // readings keep coming (every 4 quanta)
 });
+
+test.each([
+  // [from, to, beats per bar]: faster and slower, periods that are not whole samples.
+  [137, 211, 4],
+  [97, 61, 3],
+])('a tempo change %p → %p BPM in %p/4 lands exactly on the bar line, zero jitter either side', async (bpm, toBpm, beatsPerBar) => {
+  const r = (await browser.page.evaluate(async (o) => {
+    const muse = (window as unknown as { muse: { tempoChangeSelftest(o: unknown): Promise<unknown> } }).muse;
+    return muse.tempoChangeSelftest(o);
+  }, { startFrame: 4801, bpm, toBpm, beatsPerBar, barsAfter: 3 })) as { frames: number[]; expected: number[]; maxErrorFrames: number };
+  expect(r.frames.length).toBe(beatsPerBar * 4);
+  expect(r.frames).toEqual(r.expected);
+  expect(r.maxErrorFrames).toBe(0);
+  // The interval across the bar line is the new tempo's, not the old one's.
+  const period = (b: number) => (60 / b) * 48000;
+  expect(Math.abs(r.frames[beatsPerBar] - r.frames[beatsPerBar - 1] - period(bpm))).toBeLessThanOrEqual(1);
+  expect(Math.abs(r.frames[beatsPerBar + 1] - r.frames[beatsPerBar] - period(toBpm))).toBeLessThanOrEqual(1);
+});

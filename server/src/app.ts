@@ -10,6 +10,7 @@ import { authRoutes } from './routes/auth';
 import { csrfGuard, sessionMiddleware } from './routes/http';
 import { lessonRoutes } from './routes/lessons';
 import { recordingRoutes, uploadEndpoint, UPLOADS_PATH } from './routes/recordings';
+import { practiceRoutes } from './routes/practice';
 import { roomRoutes } from './routes/rooms';
 import { studentRoutes } from './routes/students';
 import type { Ctx } from './services/context';
@@ -75,6 +76,7 @@ export function createApp(config: Config, options: AppOptions = {}): MuseApp {
   api.use(studentRoutes(ctx));
   api.use(lessonRoutes(ctx));
   api.use(recordingRoutes(ctx));
+  api.use(practiceRoutes(ctx));
   api.use((req) => {
     throw new HttpError(404, 'not_found', `There is no API endpoint ${req.method} ${req.baseUrl}${req.path}.`);
   });

@@ -9,7 +9,7 @@ export {
   pitchSetup, pitchSetGate, pitchSetA4, pitchReset, pitchWindow, pitchPush,
   pitchHz, pitchConfidence, pitchTime, pitchNote, pitchCents, pitchCentreHz, pitchCentreTime,
 } from "./kernels/pitch";
-export { clickSetup, clickStart, clickTempo, clickStop, clickRender, clickNextFrame, clickLastKind } from "./kernels/click";
+export { clickSetup, clickStart, clickResume, clickTempo, clickStop, clickRender, clickNextFrame, clickLastKind } from "./kernels/click";
 export { onsetSetup, onsetReset, onsetPush, onsetTime } from "./kernels/onset";
 
 /** Frames in one Web Audio render quantum. */

@@ -49,6 +49,7 @@ export interface MuseDspExports {
   pitchCentreTime(): number;
   clickSetup(sampleRate: number, level: number): void;
   clickStart(frame: number, bpm: number, beatsPerBar: number, subdivisions: number): void;
+  clickResume(frame: number, bpm: number, beatsPerBar: number, subdivisions: number, fromFrame: number): void;
   clickTempo(bpm: number, beatsPerBar: number, subdivisions: number): void;
   clickStop(): void;
   clickRender(ptr: number, n: number, blockStart: number): number;
@@ -121,6 +122,8 @@ export interface MuseDsp {
   clickSetup(sampleRate: number, options?: Partial<ClickOptions>): void;
   /** Starts with a downbeat at absolute frame `frame`. */
   clickStart(frame: number, bpm: number, beatsPerBar: number, subdivisions: number): void;
+  /** Joins a grid whose downbeat was at `frame`: clicks resume at the first tick at or after `fromFrame`, in their place in the bar. */
+  clickResume(frame: number, bpm: number, beatsPerBar: number, subdivisions: number, fromFrame: number): void;
   /** Changes tempo and metre at the next bar line. */
   clickTempo(bpm: number, beatsPerBar: number, subdivisions: number): void;
   clickStop(): void;
@@ -222,6 +225,7 @@ function wrap(raw: MuseDspExports): MuseDsp {
       raw.clickSetup(sampleRate, o.level);
     },
     clickStart: (frame, bpm, beats, sub) => raw.clickStart(frame, bpm, beats, sub),
+    clickResume: (frame, bpm, beats, sub, fromFrame) => raw.clickResume(frame, bpm, beats, sub, fromFrame),
     clickTempo: (bpm, beats, sub) => raw.clickTempo(bpm, beats, sub),
     clickStop: () => raw.clickStop(),
     clickRender: (frames, blockStart) => raw.clickRender(outPtr, frames, blockStart),

@@ -76,4 +76,18 @@ describe('metronome clicks', () => {
     const slow = render((d) => d.clickStart(0, 5, 4, 1), 0, 7 * SR);
     expect(slow[1].frame - slow[0].frame).toBe(144000); // 20 BPM
   });
+
+  test.each([
+    // bpm, beats, subdivisions, join at (frames after the downbeat)
+    [97, 3, 2, 5 * SR + 17],
+    [137, 4, 1, 123 * SR + 1],
+    [300, 7, 4, 3],
+  ])('joining a %p BPM %p/4 ×%p grid late (at +%p frames): the clicks it would have played from there, in their places in the bar, none late', (bpm, beats, sub, late) => {
+    const origin = 4801;
+    const from = origin + late;
+    const whole = render((d) => d.clickStart(origin, bpm, beats, sub), 0, from + 4 * SR).filter((h) => h.frame >= from - (from % Q));
+    const joined = render((d) => d.clickResume(origin, bpm, beats, sub, from - (from % Q)), from - (from % Q), 4 * SR + (from % Q));
+    expect(joined.length).toBeGreaterThan(3);
+    expect(joined).toEqual(whole);
+  });
 });

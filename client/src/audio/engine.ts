@@ -100,6 +100,40 @@ export class AudioEngine {
     return m;
   }
 
+  /**
+   * Relates the audio clock to performance.now(): the context time being heard at a page time.
+   * getOutputTimestamp() includes the output latency, so frames map to when they sound.
+   */
+  private outputStamp(): { contextTime: number; performanceTime: number } {
+    const ts = this.context.getOutputTimestamp?.();
+    if (ts && ts.performanceTime && ts.contextTime !== undefined) return { contextTime: ts.contextTime, performanceTime: ts.performanceTime };
+    // No timestamp yet (or no support): estimate from the reported latencies.
+    const latency = (this.context.baseLatency ?? 0) + (this.context.outputLatency ?? 0);
+    return { contextTime: this.context.currentTime - latency, performanceTime: performance.now() };
+  }
+
+  /**
+   * Page time minus context time (ms) of the sound coming out now. Steady while the audio runs
+   * smoothly; a glitch (an underrun, a device change) moves it, and what was scheduled by the old
+   * value then sounds late.
+   */
+  outputOffsetMs(): number {
+    const ts = this.outputStamp();
+    return ts.performanceTime - ts.contextTime * 1000;
+  }
+
+  /** The context frame that sounds at page time `perfMs` (performance.now() scale). */
+  frameAtPerfTime(perfMs: number): number {
+    const ts = this.outputStamp();
+    return (ts.contextTime + (perfMs - ts.performanceTime) / 1000) * this.context.sampleRate;
+  }
+
+  /** The page time (performance.now() scale) at which context frame `frame` sounds. */
+  perfTimeAtFrame(frame: number): number {
+    const ts = this.outputStamp();
+    return ts.performanceTime + (frame / this.context.sampleRate - ts.contextTime) * 1000;
+  }
+
   async close(): Promise<void> {
     await this.context.close().catch(() => {});
   }

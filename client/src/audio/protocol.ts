@@ -41,7 +41,16 @@ export type MetronomeCommand =
   | { type: 'start'; /** Absolute context frame of the first downbeat. */ frame: number; bpm: number; beatsPerBar: number; subdivisions: number }
   | { type: 'tempo'; bpm: number; beatsPerBar: number; subdivisions: number }
   | { type: 'volume'; gain: number }
+  /** Post a MetronomeTick for every tick started (off by default). */
+  | { type: 'report'; on: boolean }
   | { type: 'stop' };
+
+/** Posted by the metronome worklet per tick while reporting: first sample's context frame and kind (0 accent, 1 beat, 2 subdivision). */
+export interface MetronomeTick {
+  type: 'tick';
+  frame: number;
+  kind: number;
+}
 
 export interface MetronomeProcessorOptions {
   module: WebAssembly.Module;

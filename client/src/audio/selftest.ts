@@ -92,3 +92,50 @@ export async function runLiveCheck(hz: number, ms = 1500): Promise<{ isolated: b
   analyser.disconnect();
   return { isolated: globalThis.crossOriginIsolated === true, pitch, peakDb, rmsDb, sequence };
 }
+
+export interface TempoChangeReport {
+  /** First sample of every click found, in order. */
+  frames: number[];
+  /** Where each should be: `beatsPerBar` beats at `bpm` from `startFrame`, then `toBpm` from that bar line. */
+  expected: number[];
+  maxErrorFrames: number;
+}
+
+/**
+ * The metronome worklet, offline: started at `startFrame`, asked mid-bar for another tempo,
+ * which must take effect exactly at the next bar line and keep zero jitter after it.
+ */
+export async function runTempoChangeSelfTest(opts: { startFrame: number; bpm: number; toBpm: number; beatsPerBar: number; barsAfter: number }): Promise<TempoChangeReport> {
+  const rate = 48000;
+  const before = (60 / opts.bpm) * rate;
+  const after = (60 / opts.toBpm) * rate;
+  const expected: number[] = [];
+  for (let k = 0; k < opts.beatsPerBar; k++) expected.push(Math.round(opts.startFrame + k * before));
+  const barLine = Math.round(opts.startFrame + opts.beatsPerBar * before);
+  for (let j = 0; j < opts.barsAfter * opts.beatsPerBar; j++) expected.push(Math.round(barLine + j * after));
+  const length = expected[expected.length - 1] + Math.floor(Math.min(before, after) / 2);
+  const ctx = new OfflineAudioContext({ numberOfChannels: 1, length, sampleRate: rate });
+  await addWorklets(ctx);
+  const dsp = await compileDsp();
+  const settings = { beatsPerBar: opts.beatsPerBar, subdivisions: 1 };
+  const metronome = new MetronomeNode(ctx, dsp, 0.5, { frame: opts.startFrame, bpm: opts.bpm, ...settings });
+  metronome.node.connect(ctx.destination);
+  // Ask for the change just after the first downbeat, as a person would (a message, mid-bar).
+  const askAt = Math.ceil((opts.startFrame + before / 2) / 128) * 128;
+  void ctx.suspend(askAt / rate).then(() => {
+    metronome.setTempo({ bpm: opts.toBpm, ...settings });
+    // Let the message reach the audio thread before rendering goes on.
+    setTimeout(() => void ctx.resume(), 50);
+  });
+  const data = (await ctx.startRendering()).getChannelData(0);
+  const frames: number[] = [];
+  let quietSince = -1e9;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] === 0) continue;
+    if (i - quietSince > 64) frames.push(i);
+    quietSince = i;
+  }
+  let maxErrorFrames = frames.length === expected.length ? 0 : Infinity;
+  for (let i = 0; i < Math.min(frames.length, expected.length); i++) maxErrorFrames = Math.max(maxErrorFrames, Math.abs(frames[i] - expected[i]));
+  return { frames, expected, maxErrorFrames };
+}

@@ -11,13 +11,15 @@ import {
   RoomEvent,
   Track,
 } from 'livekit-client';
-import { type JoinResponse, parseRoomState, type Role, type RoomState } from '../../../shared/api';
+import { type JoinResponse, type MetronomeSettings, parseRoomState, type Role, type RoomState } from '../../../shared/api';
 import type { AudioEngine } from '../audio/engine';
 import type { MuseAnalyserNode } from '../audio/AnalyserNode';
 import { api } from '../lib/api';
 import { type AudioMode, captureOptions, publishOptions } from './audioMode';
 import { MusicCheck } from './check/MusicCheck.svelte';
+import { ClockSync, nowMs } from './ClockSync.svelte';
 import { LatencyProbe } from './LatencyProbe.svelte';
+import { REPLACE_MARGIN_MS, SHARED_LEAD_MS, SharedMetronome } from './SharedMetronome.svelte';
 
 export type CallState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'left' | 'lost' | 'failed';
 
@@ -65,6 +67,13 @@ export class LessonSession {
   probe = $state<LatencyProbe | null>(null);
   /** The music-safety check of this side's path through the SFU. */
   check = $state<MusicCheck | null>(null);
+  /** The shared metronome as this side plays it, and the clock offsets it relies on. */
+  metronome = $state<SharedMetronome | null>(null);
+  clocks: ClockSync | null = null;
+  /** Why the last metronome request failed, as the server said it. */
+  metronomeError = $state<string | null>(null);
+  private metronomeWanted: MetronomeSettings | null | undefined = undefined;
+  private metronomeBusy = false;
   private grant: JoinResponse | null = null;
   private micTrack: LocalAudioTrack | null = null;
   private micDeviceId: string | undefined;
@@ -128,6 +137,9 @@ export class LessonSession {
       const r = await this.micReport();
       return r ? { settings: r.settings, fmtp: (r.codec as { sdpFmtpLine?: string } | null)?.sdpFmtpLine ?? null } : null;
     });
+    this.clocks = new ClockSync(room);
+    this.metronome = new SharedMetronome(this.engine, this.clocks, () => room.localParticipant.identity, () => this.probe?.result?.medianMs ?? null);
+    this.metronome.follow(this.roomState.metronome);
     try {
       await this.publishMic(this.roomState.musicMode ? 'music' : 'speech');
     } catch (err) {
@@ -142,6 +154,8 @@ export class LessonSession {
     const room = this.room;
     this.state = 'left';
     await room?.disconnect(true);
+    this.metronome?.dispose();
+    this.clocks?.dispose();
     this.micTrack = null;
     this.disposeAnalysers();
     this.peers = [];
@@ -164,6 +178,50 @@ export class LessonSession {
     return this.micTrack?.mediaStreamTrack ?? null;
   }
 
+  /**
+   * Teacher only (the server refuses anyone else): start the shared metronome, change its tempo
+   * or metre (at the next bar line of the running grid), or stop it (null).
+   */
+  async setMetronome(settings: MetronomeSettings | null): Promise<void> {
+    // One request at a time, the latest wins: quick taps on +5 become one change, and the
+    // server never applies two grids out of order.
+    this.metronomeWanted = settings;
+    if (this.metronomeBusy) return;
+    this.metronomeBusy = true;
+    try {
+      while (this.metronomeWanted !== undefined) {
+        const next = this.metronomeWanted;
+        this.metronomeWanted = undefined;
+        await this.sendMetronome(next);
+      }
+    } finally {
+      this.metronomeBusy = false;
+    }
+  }
+
+  private async sendMetronome(settings: MetronomeSettings | null): Promise<void> {
+    if (!this.grant || !this.room) return;
+    this.metronomeError = null;
+    let current = this.roomState.metronome;
+    const mine = current.running && current.clock === this.room.localParticipant.identity && current.startAtMs !== null;
+    // A change that has not started yet is replaced at its own downbeat while there is time to
+    // tell everyone; too close to it, wait until it has started and change at its next bar.
+    if (mine && current.startAtMs! > nowMs() && current.startAtMs! <= nowMs() + REPLACE_MARGIN_MS) {
+      await new Promise((r) => setTimeout(r, current.startAtMs! - nowMs() + 5));
+      current = this.roomState.metronome;
+    }
+    const now = nowMs();
+    const startAtMs = !mine ? now + SHARED_LEAD_MS : current.startAtMs! > now + REPLACE_MARGIN_MS ? current.startAtMs! : SharedMetronome.nextBarLine(current, now + SHARED_LEAD_MS);
+    const body = settings ? { running: true, ...settings, startAtMs } : { running: false };
+    try {
+      const state = await api<RoomState>('POST', `/rooms/${encodeURIComponent(this.grant.room)}/metronome`, body, { Authorization: `Bearer ${this.grant.controlToken}` });
+      this.roomState = state;
+      this.metronome?.follow(state.metronome);
+    } catch (err) {
+      this.metronomeError = err instanceof Error ? err.message : String(err);
+    }
+  }
+
   /** Capture and encoder figures of the published microphone (what tests and the safety check read). */
   async micReport(): Promise<{ settings: MediaTrackSettings; codec: RTCStats | null; outbound: RTCStats | null } | null> {
     const track = this.micTrack;
@@ -181,6 +239,7 @@ export class LessonSession {
 
   private onRoomState(metadata: string): void {
     this.roomState = parseRoomState(metadata);
+    this.metronome?.follow(this.roomState.metronome);
     const want: AudioMode = this.roomState.musicMode ? 'music' : 'speech';
     this.modeQueue = this.modeQueue.then(async () => {
       if (this.room && want !== this.audioMode) await this.publishMic(want).catch((err: Error) => (this.modeError = err.message));
@@ -232,6 +291,9 @@ export class LessonSession {
   private onDisconnected(reason?: DisconnectReason): void {
     if (this.state === 'left' || reason === DisconnectReason.CLIENT_INITIATED) return;
     this.state = 'lost';
+    // A rejoin builds a new session with its own metronome: this one must not play on beside it.
+    this.metronome?.dispose();
+    this.clocks?.dispose();
     this.disposeAnalysers();
     this.peers = [];
   }

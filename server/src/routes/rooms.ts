@@ -1,6 +1,7 @@
 // Room calls: a LiveKit token for an open development room, and the teacher's music-mode switch.
 import { Router, type Request } from 'express';
-import { type CheckTokenResponse, devTokenRequest, musicModeRequest, roomName, type JoinResponse, type RoomState } from '../../../shared/api';
+import { type CheckTokenResponse, DEFAULT_METRONOME, devTokenRequest, metronomeRequest, musicModeRequest, roomName, type JoinResponse, type MetronomeState, type RoomState } from '../../../shared/api';
+import type { ControlClaims } from '../livekit/control';
 import type { Config } from '../config';
 import { fromZod, HttpError } from '../errors';
 import { mintControlToken, verifyControlToken } from '../livekit/control';
@@ -35,17 +36,38 @@ export function roomRoutes(config: Config): Router {
     res.json(await joinResponse(config, grant));
   });
 
-  // Only the lesson's teacher switches music mode; every client follows the room metadata.
-  router.post('/rooms/:room/music-mode', async (req: Request<{ room: string }>, res) => {
+  /** The control token's claims when they are the teacher's for `:room`; 4xx otherwise. */
+  function teacherOf(req: Request<{ room: string }>, what: string): ControlClaims & { room: string } {
     const room = roomName.safeParse(req.params.room);
     if (!room.success) throw new HttpError(400, 'invalid_input', 'The room name is not valid.', { room: room.error.issues[0].message });
     const who = verifyControlToken(config, req.get('authorization'));
     if (who.room !== room.data) throw new HttpError(403, 'forbidden', 'Your lesson token is for another room.');
-    if (who.role !== 'teacher') throw new HttpError(403, 'teacher_only', 'Only the teacher can switch music mode.');
+    if (who.role !== 'teacher') throw new HttpError(403, 'teacher_only', `Only the teacher can ${what}.`);
+    return who;
+  }
+
+  // Only the lesson's teacher switches music mode; every client follows the room metadata.
+  router.post('/rooms/:room/music-mode', async (req: Request<{ room: string }>, res) => {
+    const who = teacherOf(req, 'switch music mode');
     const body = musicModeRequest.safeParse(req.body ?? {});
     if (!body.success) throw fromZod(body.error, 'music mode request');
-    const state: RoomState = await rooms.update(room.data, { musicMode: body.data.on, changedBy: who.identity, changedAt: new Date().toISOString() });
-    log.info('room.music_mode', { room: room.data, by: who.identity, on: body.data.on });
+    const state: RoomState = await rooms.update(who.room, { musicMode: body.data.on, changedBy: who.identity, changedAt: new Date().toISOString() });
+    log.info('room.music_mode', { room: who.room, by: who.identity, on: body.data.on });
+    res.json(state);
+  });
+
+  // The shared metronome: the teacher's grid, on the teacher's clock (see MetronomeState).
+  router.post('/rooms/:room/metronome', async (req: Request<{ room: string }>, res) => {
+    const who = teacherOf(req, 'control the shared metronome');
+    const body = metronomeRequest.safeParse(req.body ?? {});
+    if (!body.success) throw fromZod(body.error, 'metronome request');
+    const b = body.data;
+    const current = (await rooms.get(who.room)).metronome;
+    const metronome: MetronomeState = b.running
+      ? { running: true, bpm: b.bpm, beatsPerBar: b.beatsPerBar, subdivisions: b.subdivisions, startAtMs: b.startAtMs, clock: who.identity }
+      : { ...DEFAULT_METRONOME, bpm: current.bpm, beatsPerBar: current.beatsPerBar, subdivisions: current.subdivisions };
+    const state: RoomState = await rooms.update(who.room, { metronome, changedBy: who.identity, changedAt: new Date().toISOString() });
+    log.info('room.metronome', { room: who.room, by: who.identity, running: metronome.running, bpm: metronome.bpm });
     res.json(state);
   });
   // Either participant may run the music-safety check: a hidden listener for their own test tone.

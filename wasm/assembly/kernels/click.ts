@@ -78,6 +78,21 @@ export function clickStart(frame: f64, bpm: f64, beatsPerBar: i32, subdivisions:
   running = true;
 }
 
+/**
+ * Joins a grid already under way: the grid's downbeat was at `frame` (in the past), and clicks
+ * resume with the first tick at or after `fromFrame`, with its place in the bar (accent, beat,
+ * subdivision) as if it had been running since `frame`. A late start never clicks late.
+ */
+export function clickResume(frame: f64, bpm: f64, beatsPerBar: i32, subdivisions: i32, fromFrame: f64): void {
+  clickStart(frame, bpm, beatsPerBar, subdivisions);
+  if (fromFrame > origin) {
+    // Ticks counted from the grid's origin, as if it had run all along (an i32 lasts weeks).
+    tick = <i32>Math.ceil((fromFrame - origin) / samplesPerTick);
+    nextFrame = Math.round(origin + <f64>tick * samplesPerTick);
+    if (nextFrame < fromFrame) advance();
+  }
+}
+
 /** Changes tempo and metre at the next bar line. */
 export function clickTempo(bpm: f64, beatsPerBar: i32, subdivisions: i32): void {
   pendingBpm = bpm;
