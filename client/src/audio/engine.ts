@@ -101,37 +101,51 @@ export class AudioEngine {
   }
 
   /**
-   * Relates the audio clock to performance.now(): the context time being heard at a page time.
-   * getOutputTimestamp() includes the output latency, so frames map to when they sound.
+   * Relates the audio clock to performance.now(): page time minus context time (ms) of the sound
+   * coming out, from getOutputTimestamp() (output latency included). One reading can be off by
+   * a late audio callback on a busy machine, so the median of the readings of the last ~350 ms
+   * is used (sampled every 50 ms while anyone asks): a real shift (an underrun, a device change)
+   * is followed within a few readings, a one-off blip is not.
    */
-  private outputStamp(): { contextTime: number; performanceTime: number } {
+  private rawOffsetMs(): number {
     const ts = this.context.getOutputTimestamp?.();
-    if (ts && ts.performanceTime && ts.contextTime !== undefined) return { contextTime: ts.contextTime, performanceTime: ts.performanceTime };
+    if (ts && ts.performanceTime && ts.contextTime !== undefined) return ts.performanceTime - ts.contextTime * 1000;
     // No timestamp yet (or no support): estimate from the reported latencies.
     const latency = (this.context.baseLatency ?? 0) + (this.context.outputLatency ?? 0);
-    return { contextTime: this.context.currentTime - latency, performanceTime: performance.now() };
+    return performance.now() - (this.context.currentTime - latency) * 1000;
   }
 
-  /**
-   * Page time minus context time (ms) of the sound coming out now. Steady while the audio runs
-   * smoothly; a glitch (an underrun, a device change) moves it, and what was scheduled by the old
-   * value then sounds late.
-   */
+  private offsets: number[] = [];
+  private sampler: ReturnType<typeof setInterval> | null = null;
+  private lastAsked = 0;
+
+  /** Page time minus context time (ms) of the sound coming out now (see rawOffsetMs). */
   outputOffsetMs(): number {
-    const ts = this.outputStamp();
-    return ts.performanceTime - ts.contextTime * 1000;
+    this.lastAsked = performance.now();
+    if (!this.sampler) {
+      this.offsets = [this.rawOffsetMs()];
+      this.sampler = setInterval(() => {
+        this.offsets.push(this.rawOffsetMs());
+        if (this.offsets.length > 7) this.offsets.shift();
+        // Nobody has asked for 10 s: stop sampling.
+        if (performance.now() - this.lastAsked > 10_000 && this.sampler) {
+          clearInterval(this.sampler);
+          this.sampler = null;
+        }
+      }, 50);
+    }
+    const sorted = [...this.offsets].sort((a, b) => a - b);
+    return sorted[sorted.length >> 1];
   }
 
   /** The context frame that sounds at page time `perfMs` (performance.now() scale). */
   frameAtPerfTime(perfMs: number): number {
-    const ts = this.outputStamp();
-    return (ts.contextTime + (perfMs - ts.performanceTime) / 1000) * this.context.sampleRate;
+    return ((perfMs - this.outputOffsetMs()) / 1000) * this.context.sampleRate;
   }
 
   /** The page time (performance.now() scale) at which context frame `frame` sounds. */
   perfTimeAtFrame(frame: number): number {
-    const ts = this.outputStamp();
-    return ts.performanceTime + (frame / this.context.sampleRate - ts.contextTime) * 1000;
+    return (frame / this.context.sampleRate) * 1000 + this.outputOffsetMs();
   }
 
   async close(): Promise<void> {

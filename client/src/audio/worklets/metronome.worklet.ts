@@ -16,6 +16,7 @@ class MetronomeProcessor extends AudioWorkletProcessor {
   private pendingBeats = 0;
   private pendingSub = 0;
   private report = false;
+  private lastTickFrame = -1e12;
   private readonly early = Math.round(sampleRate * 0.01);
   private readonly tickMessage: MetronomeTick = { type: 'tick', frame: 0, kind: 0 };
 
@@ -55,14 +56,19 @@ class MetronomeProcessor extends AudioWorkletProcessor {
       this.pending = false;
       // A start that arrived after its downbeat joins its grid at the next tick, in its place in
       // the bar: a late click (or a second one) is worse than a missing one.
-      if (this.pendingFrame < currentFrame) this.dsp.clickResume(this.pendingFrame, this.pendingBpm, this.pendingBeats, this.pendingSub, currentFrame);
+      if (this.pendingFrame < currentFrame) {
+        // Not the tick just played again, if the re-mapped grid puts it a little later.
+        const halfTick = (sampleRate * 30) / (this.pendingBpm * this.pendingSub);
+        this.dsp.clickResume(this.pendingFrame, this.pendingBpm, this.pendingBeats, this.pendingSub, Math.max(currentFrame, this.lastTickFrame + halfTick));
+      }
       else this.dsp.clickStart(this.pendingFrame, this.pendingBpm, this.pendingBeats, this.pendingSub);
     }
     const next = this.dsp.clickNextFrame();
     const started = this.dsp.clickRender(frames, currentFrame);
+    if (started > 0) this.lastTickFrame = Math.max(next, currentFrame);
     if (started > 0 && this.report) {
       // A few messages a second, only while someone listens for ticks (tests, the beat display).
-      this.tickMessage.frame = Math.max(next, currentFrame);
+      this.tickMessage.frame = this.lastTickFrame;
       this.tickMessage.kind = this.dsp.clickLastKind();
       this.port.postMessage(this.tickMessage);
     }
