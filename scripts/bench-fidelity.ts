@@ -97,35 +97,38 @@ function align(sent: Float32Array, rx: Float32Array): number {
 }
 
 /**
- * The lag of one stretch of the programme: the receiver's jitter buffer stretches and squeezes
- * time (clock drift, NetEq), so each segment is re-aligned around the global lag (±50 ms).
+ * Where sent[a] starts in the recording, refined (±50 ms) on sent[a..b): the receiver's jitter
+ * buffer stretches and squeezes time, so each stretch is placed on its own. The recording holds
+ * two loops of the looping capture file, so a stretch is always read from contiguous audio
+ * (folding it modulo the loop would splice two loops together inside the stretch).
  */
-function refine(sent: Float32Array, rx: Float32Array, lag: number, a: number, b: number): number {
+function place(sent: Float32Array, rx: Float32Array, lag: number, a: number, b: number): number {
   const N = sent.length;
-  const corr = (l: number, step: number) => {
+  const base0 = (((a - lag) % N) + N) % N;
+  const corr = (base: number, step: number) => {
     let c = 0;
-    for (let p = a; p < b; p += step) c += sent[p] * rx[((((p - l) % N) + N) % N)];
+    for (let p = a; p < b; p += step) c += sent[p] * (rx[base + (p - a)] ?? 0);
     return c;
   };
-  let best = lag;
+  let best = base0;
   let bestC = -Infinity;
   for (let d = -2400; d <= 2400; d += 24) {
-    const c = corr(lag + d, 4);
-    if (c > bestC) [bestC, best] = [c, lag + d];
+    if (base0 + d < 0) continue;
+    const c = corr(base0 + d, 4);
+    if (c > bestC) [bestC, best] = [c, base0 + d];
   }
   const coarse = best;
   for (let d = -24; d <= 24; d++) {
+    if (coarse + d < 0) continue;
     const c = corr(coarse + d, 2);
     if (c > bestC) [bestC, best] = [c, coarse + d];
   }
   return best;
 }
 
-/** The received samples that correspond to sent[a..b). */
-function slice(rx: Float32Array, lag: number, N: number, a: number, b: number): Float32Array {
-  const out = new Float32Array(b - a);
-  for (let p = a; p < b; p++) out[p - a] = rx[((((p - lag) % N) + N) % N)];
-  return out;
+/** The received samples of sent[a..b), `base` being where sent[a] is in the recording. */
+function slice(rx: Float32Array, base: number, a: number, b: number): Float32Array {
+  return rx.slice(base, base + (b - a));
 }
 
 function thirdOctaveBands(spec: Float64Array, size: number): { fc: number; db: number }[] {
@@ -173,7 +176,6 @@ interface Figures extends Partial<Concealment> {
 }
 
 function analyse(sent: ReturnType<typeof programme>, rx: { left: Float32Array; right: Float32Array }): Figures {
-  const N = sent.left.length;
   const monoSent = sent.left.map((v, i) => (v + sent.right[i]) / 2);
   const monoRx = rx.left.map((v, i) => (v + rx.right[i]) / 2);
   const lag = align(monoSent, monoRx);
@@ -181,8 +183,7 @@ function analyse(sent: ReturnType<typeof programme>, rx: { left: Float32Array; r
   const sus = seg('sustain');
   const a = sus.start + SR; // after the attack
   const b = sus.end - SR / 10;
-  const susLag = refine(monoSent, monoRx, lag, a + 3 * SR, a + 4 * SR);
-  const rxSus = slice(monoRx, susLag, N, a, b);
+  const rxSus = slice(monoRx, place(monoSent, monoRx, lag, a, b), a, b);
   const inSus = monoSent.subarray(a, b);
   const gainDb = rmsDb(rxSus) - rmsDb(inSus);
   // Level stability: 100 ms RMS frames of the received sustain, max deviation from their median.
@@ -194,15 +195,15 @@ function analyse(sent: ReturnType<typeof programme>, rx: { left: Float32Array; r
   const tail = seg('tail');
   const ta = tail.start + SR / 2;
   const tb = tail.end - SR / 10;
-  const tailVsInputDb = rmsDb(slice(monoRx, refine(monoSent, monoRx, susLag, ta, ta + SR), N, ta, tb)) - rmsDb(monoSent, ta, tb) - gainDb;
+  const tailVsInputDb = rmsDb(slice(monoRx, place(monoSent, monoRx, lag, ta, tb), ta, tb)) - rmsDb(monoSent, ta, tb) - gainDb;
   // Onsets after rests: first 60 ms of each passage note vs what was sent (gating eats them).
   const pas = seg('passage');
   let worstOnsetDb = Infinity;
   for (let k = 0; k < 8; k++) {
     const s0 = pas.start + Math.round(k * 0.8 * SR);
     const s1 = s0 + Math.round(0.06 * SR);
-    const noteLag = refine(monoSent, monoRx, susLag, s0, s0 + Math.round(0.4 * SR));
-    worstOnsetDb = Math.min(worstOnsetDb, rmsDb(slice(monoRx, noteLag, N, s0, s1)) - rmsDb(monoSent, s0, s1) - gainDb);
+    const base = place(monoSent, monoRx, lag, s0, s0 + Math.round(0.4 * SR));
+    worstOnsetDb = Math.min(worstOnsetDb, rmsDb(slice(monoRx, base, s0, s1)) - rmsDb(monoSent, s0, s1) - gainDb);
   }
   // Bandwidth and spectral distance on the sustained note (1/3-octave bands).
   const size = 8192;
@@ -223,9 +224,11 @@ function analyse(sent: ReturnType<typeof programme>, rx: { left: Float32Array; r
   });
   // Stereo: A4 on the left, D5 on the right.
   const st = seg('stereo');
-  const stLag = refine(monoSent, monoRx, susLag, st.start + SR, st.start + 2 * SR);
-  const l = slice(rx.left, stLag, N, st.start + SR / 2, st.end - SR / 2);
-  const r = slice(rx.right, stLag, N, st.start + SR / 2, st.end - SR / 2);
+  const sa = st.start + SR / 2;
+  const sb = st.end - SR / 2;
+  const stBase = place(monoSent, monoRx, lag, sa, sb);
+  const l = slice(rx.left, stBase, sa, sb);
+  const r = slice(rx.right, stBase, sa, sb);
   const sepL = toneDb(l, 440) - toneDb(l, 587.33);
   const sepR = toneDb(r, 587.33) - toneDb(r, 440);
   const stereoSeparationDb = Math.min(sepL, sepR);
@@ -270,7 +273,8 @@ async function main(): Promise<void> {
         });
         await student.page.waitForTimeout(2500); // let the jitter buffer and any AGC settle
         const before = await receiverStats(student);
-        const rx = await recordRemote(student, seconds + 2);
+        // Two loops of the capture file: every stretch of the programme is heard whole at least once.
+        const rx = await recordRemote(student, 2 * seconds + 2);
         const after = await receiverStats(student);
         const total = Math.max(1, after.total - before.total);
         results[mode] = {
