@@ -22,8 +22,10 @@ class AnalyserProcessor extends AudioWorkletProcessor {
     this.dsp = createMuseDsp(o.module);
     this.dsp.highpassSetup(sampleRate, { cutoffHz: o.highpassHz });
     this.dsp.meterSetup(sampleRate);
-    if (o.pitch) this.dsp.pitchSetup(sampleRate);
-    this.pitch = o.pitch;
+    // The detector's window leaves no room for lags above 48 kHz (see wasm/README.md): the engine
+    // asks for 48 kHz, and a context that runs faster gets meters without a tuner, not wrong notes.
+    this.pitch = o.pitch && sampleRate <= 48000;
+    if (this.pitch) this.dsp.pitchSetup(sampleRate);
     this.shared = o.shared !== null;
     this.slots = o.shared ? new Float32Array(o.shared) : new Float32Array(Slot.Length);
     this.message = { type: 'reading', slots: this.slots };
