@@ -159,5 +159,11 @@ export function newUploadId(): string {
 /** Files of a lesson's recordings; the rows go with the lesson (ON DELETE CASCADE), the files are removed after. */
 export function lessonRecordingFiles(ctx: Ctx, lessonId: string): string[] {
   const rows = ctx.db.prepare('SELECT id, mime FROM recordings WHERE lesson_id = ?').all(lessonId) as Pick<RecordingRow, 'id' | 'mime'>[];
-  return rows.map((r) => recordingPath(ctx, r));
+  // Clips of the lesson's recordings go with it too (clips/<id>.<ext>, as services/clips.ts names them).
+  const clips = ctx.db.prepare('SELECT id, mime FROM clips WHERE lesson_id = ?').all(lessonId) as Pick<RecordingRow, 'id' | 'mime'>[];
+  const clipExt: Record<string, string> = { 'audio/flac': 'flac', 'audio/webm': 'webm', 'audio/mp4': 'm4a' };
+  return [
+    ...rows.map((r) => recordingPath(ctx, r)),
+    ...clips.map((c) => path.join(ctx.config.dataDir, 'clips', `${c.id}.${clipExt[c.mime] ?? 'bin'}`)),
+  ];
 }
