@@ -280,6 +280,12 @@ export const en = {
   'clip.working': 'Cutting… (the first clip loads the cutter, about 30 MB)',
   'clip.ready': 'Download clip ({duration})',
   'clip.failed': 'Could not cut the clip: {detail}',
+  'clip.titleLabel': 'Clip title',
+  'clip.noteLabel': 'Note (optional)',
+  'clip.save': 'Save and share with {students}',
+  'clip.saving': 'Saving…',
+  'clip.saved': 'Saved and shared: {title}',
+  'clip.shared': 'Shared clips',
   'review.back': 'Back to schedule',
 } as const;
 
@@ -566,5 +572,11 @@ export const ko: Record<MessageKey, string> = {
   'clip.working': '자르는 중… (첫 클립은 편집 도구 약 30MB를 불러옵니다)',
   'clip.ready': '클립 다운로드 ({duration})',
   'clip.failed': '클립을 만들지 못했습니다: {detail}',
+  'clip.titleLabel': '클립 제목',
+  'clip.noteLabel': '메모 (선택)',
+  'clip.save': '저장하고 {students}에게 공유',
+  'clip.saving': '저장하는 중…',
+  'clip.saved': '저장하고 공유했습니다: {title}',
+  'clip.shared': '공유한 클립',
   'review.back': '일정으로 돌아가기',
 };
