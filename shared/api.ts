@@ -431,6 +431,20 @@ export interface ClipList {
   clips: ClipInfo[];
 }
 
+/** GET /api/library: every occurrence of this person's lessons that has recordings or clips, newest first. */
+export interface LibraryOccurrence {
+  occurrenceId: string;
+  lessonTitle: string;
+  /** The occurrence's original start (UTC ISO). */
+  start: string;
+  students: { id: string; name: string }[];
+  recordings: RecordingInfo[];
+  clips: ClipInfo[];
+}
+export interface Library {
+  occurrences: LibraryOccurrence[];
+}
+
 // ---------------------------------------------------------------------------
 // Practice log (issue 8): a row per practice session of a student.
 

@@ -83,6 +83,7 @@ const rows: Row[] = [
         .set('Upload-Metadata', `occurrence ${b64(`${lessonA.id}.20260302T100000Z`)},kind ${b64('audio')},filetype ${b64('audio/webm')},recordingId ${b64(`authz-${Math.random().toString(36).slice(2)}`)}`),
     expect: { anon: 401, A: 201, A1: 201, A2: 404, B: 404, B1: 404 },
   },
+  { name: 'GET /api/library', call: (a) => a.get('/api/library'), expect: { anon: 401, A: 200, A1: 200, A2: 200, B: 200, B1: 200 } },
   { name: 'GET /api/occurrences/:id/clips', call: (a) => a.get(`/api/occurrences/${lessonA.id}.20260302T100000Z/clips`), expect: { anon: 401, A: 200, A1: 200, A2: 404, B: 404, B1: 404 } },
   {
     // The teacher passes every check but the (unknown) source recording: 400; a student of the lesson 403.

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { occurrenceId, type ClipInfo, type ClipList, type Lesson } from '../../shared/api';
+import { occurrenceId, type ClipInfo, type ClipList, type Lesson, type Library } from '../../shared/api';
 import { acceptInvite, addStudent, makeEnv, signupTeacher, type Agent, type Person, type TestEnv } from './helpers';
 
 let t: TestEnv;
@@ -90,6 +90,16 @@ describe('saving and sharing a clip', () => {
     expect(await statuses(`/api/occurrences/${occA}/clips`)).toEqual([401, 200, 200, 404, 404, 404]);
     expect(await statuses('/api/clips/c0123456789abcdef0123/file')).toEqual([401, 404, 404, 404, 404, 404]);
     expect(readdirSync(path.join(t.dir, 'clips'))).toHaveLength(1);
+  });
+
+  test('the library: the lesson’s student and teacher see its recording and clip; nobody else sees anything', async () => {
+    for (const p of [A, A1]) {
+      const lib = (await p.agent.get('/api/library')).body as Library;
+      expect(lib.occurrences.map((o) => [o.occurrenceId, o.start, o.lessonTitle, o.students.map((x) => x.name), o.recordings.map((r) => r.id), o.clips.map((c) => c.title)]))
+        .toEqual([[occA, '2026-03-02T10:00:00.000Z', 'Lesson A', ['A1'], [recordingId], ['Bar 12 shifting']]]);
+    }
+    for (const p of [A2, B, B1]) expect(((await p.agent.get('/api/library')).body as Library).occurrences).toEqual([]);
+    expect((await request(t.app).get('/api/library')).status).toBe(401);
   });
 
   test.each([

@@ -4,8 +4,8 @@ import { FileStore } from '@tus/file-store';
 import { Server as TusServer } from '@tus/server';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
 import type { IncomingMessage } from 'node:http';
-import { CLIP_MIME, clipInput, uploadMetadata, type ClipList, type ClipMime, type RecordingList, type UploadMetadata } from '../../../shared/api';
-import { clipInfo, clipPath, createClip, listClips, readableClip } from '../services/clips';
+import { CLIP_MIME, clipInput, uploadMetadata, type ClipList, type ClipMime, type Library, type RecordingList, type UploadMetadata } from '../../../shared/api';
+import { clipInfo, clipPath, createClip, library, listClips, readableClip } from '../services/clips';
 import { fromZod, HttpError } from '../errors';
 import { log } from '../log';
 import type { Ctx } from '../services/context';
@@ -152,6 +152,12 @@ export function clipUploadHandler(ctx: Ctx): RequestHandler[] {
 
 export function recordingRoutes(ctx: Ctx): Router {
   const router = Router();
+
+  router.get('/library', (_req, res) => {
+    const body: Library = library(ctx, requireUser(res));
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.json(body);
+  });
 
   router.get('/occurrences/:id/clips', (req, res) => {
     const user = requireUser(res);

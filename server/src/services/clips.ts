@@ -3,12 +3,12 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { occurrenceId, type ClipInfo, type ClipInput, type ClipMime } from '../../../shared/api';
+import { occurrenceId, type ClipInfo, type ClipInput, type ClipMime, type Library, type LibraryOccurrence } from '../../../shared/api';
 import { HttpError } from '../errors';
 import type { Ctx } from './context';
 import { participantOccurrence } from './lessons';
 import type { UserRow } from './people';
-import { looksLike, type RecordingRow } from './recordings';
+import { looksLike, recordingInfo, type RecordingRow } from './recordings';
 import { newId } from './secrets';
 
 export interface ClipRow {
@@ -131,4 +131,34 @@ export function readableClip(ctx: Ctx, user: UserRow, id: string): ClipRow {
     throw notFound();
   }
   return row;
+}
+
+/** "20260302T100000Z" → "2026-03-02T10:00:00.000Z". */
+function isoOfKey(key: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(key);
+  return m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6])).toISOString() : key;
+}
+
+/**
+ * The library: recordings and clips of every lesson this person teaches or attends as a student, by occurrence,
+ * newest first. Only lessons they see (teacher_id, or lesson_students for a student) are read at all.
+ */
+export function library(ctx: Ctx, user: UserRow): Library {
+  const lessons = ctx.db
+    .prepare(`SELECT id, title FROM lessons WHERE teacher_id = @u
+              UNION SELECT l.id, l.title FROM lessons l JOIN lesson_students s ON s.lesson_id = l.id WHERE s.student_id = @u AND @role = 'student'`)
+    .all({ u: user.id, role: user.role }) as { id: string; title: string }[];
+  const out = new Map<string, LibraryOccurrence>();
+  for (const l of lessons) {
+    const students = ctx.db.prepare('SELECT u.id, u.name FROM lesson_students s JOIN users u ON u.id = s.student_id WHERE s.lesson_id = ? ORDER BY u.name').all(l.id) as { id: string; name: string }[];
+    const entry = (key: string): LibraryOccurrence => {
+      const id = occurrenceId(l.id, key);
+      let e = out.get(id);
+      if (!e) out.set(id, (e = { occurrenceId: id, lessonTitle: l.title, start: isoOfKey(key), students, recordings: [], clips: [] }));
+      return e;
+    };
+    for (const r of ctx.db.prepare('SELECT * FROM recordings WHERE lesson_id = ? ORDER BY started_at, created_at').all(l.id) as RecordingRow[]) entry(r.occurrence_start).recordings.push(recordingInfo(ctx, r));
+    for (const c of ctx.db.prepare('SELECT * FROM clips WHERE lesson_id = ? ORDER BY created_at, id').all(l.id) as ClipRow[]) entry(c.occurrence_start).clips.push(clipInfo(ctx, c));
+  }
+  return { occurrences: [...out.values()].sort((a, b) => b.start.localeCompare(a.start)) };
 }
