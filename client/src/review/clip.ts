@@ -12,7 +12,7 @@ export type ClipMode = 'copy' | 'exact';
 
 let loaded: Promise<FFmpeg> | null = null;
 
-function ffmpeg(): Promise<FFmpeg> {
+export function ffmpeg(): Promise<FFmpeg> {
   loaded ??= (async () => {
     const f = new FFmpeg();
     await f.load({ coreURL, wasmURL });
