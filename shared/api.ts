@@ -393,6 +393,58 @@ export interface RecordingList {
   recordings: RecordingInfo[];
 }
 
+/** What a clip may be: exact clips are FLAC, stream-copied ones keep the recording's container. */
+export const CLIP_MIME = ['audio/flac', 'audio/webm', 'audio/mp4'] as const;
+export type ClipMime = (typeof CLIP_MIME)[number];
+
+/** Query of POST /api/occurrences/:id/clips (the body is the clip file itself, Content-Type one of CLIP_MIME). */
+export const clipInput = z
+  .object({
+    recording: z.string().min(1).max(40),
+    start: z.coerce.number().min(0).max(24 * 3600),
+    end: z.coerce.number().min(0).max(24 * 3600),
+    title: z.string().trim().min(1, 'is required').max(200),
+    note: z.string().max(2000).default(''),
+  })
+  .refine((c) => c.end > c.start, { path: ['end'], message: 'must be after start' });
+export type ClipInput = z.infer<typeof clipInput>;
+
+export interface ClipInfo {
+  id: string;
+  occurrenceId: string;
+  recordingId: string;
+  startS: number;
+  endS: number;
+  title: string;
+  note: string;
+  mime: string;
+  size: number;
+  sha256: string;
+  createdBy: { id: string; name: string };
+  createdAt: string;
+  /** GET it (Range requests welcome): only the lesson's teacher and students may. */
+  url: string;
+}
+
+export interface ClipList {
+  occurrenceId: string;
+  clips: ClipInfo[];
+}
+
+/** GET /api/library: every occurrence of this person's lessons that has recordings or clips, newest first. */
+export interface LibraryOccurrence {
+  occurrenceId: string;
+  lessonTitle: string;
+  /** The occurrence's original start (UTC ISO). */
+  start: string;
+  students: { id: string; name: string }[];
+  recordings: RecordingInfo[];
+  clips: ClipInfo[];
+}
+export interface Library {
+  occurrences: LibraryOccurrence[];
+}
+
 // ---------------------------------------------------------------------------
 // Practice log (issue 8): a row per practice session of a student.
 

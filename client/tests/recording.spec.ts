@@ -292,6 +292,39 @@ test('a clip of a passage with ffmpeg.wasm from our own server: exact (FLAC, to 
   // ffmpeg's core and wasm came from this server, nothing from anywhere else.
   expect(requests.some((u) => u.startsWith(`${app.url}/assets/`) && u.endsWith('.wasm') && u.includes('ffmpeg-core'))).toBe(true);
   expect(requests.filter((u) => !u.startsWith(app.url) && !u.startsWith('blob:') && !u.startsWith('data:'))).toEqual([]);
+
+  // The teacher saves the exact clip with a title and a note and shares it with the student.
+  await panel.getByTestId('clip-exact').click();
+  await panel.locator('[data-testid=clip-download][data-mode=exact]').waitFor({ timeout: 120000 });
+  const share = page.getByTestId('clip-share').first();
+  await share.getByTestId('clip-title').fill('Bar 12: the shift');
+  await share.getByTestId('clip-note').fill('Listen to the slide into third position.');
+  await share.getByTestId('clip-save').click();
+  await share.getByTestId('clip-saved').waitFor({ timeout: 30000 });
+  await page.close();
+
+  // The student finds it in the library (linked from the header) and it plays: its media element's duration is the clip's.
+  const sp = await student.context.newPage();
+  const [name, value] = lesson.student.cookie.split('=');
+  await sp.context().addCookies([{ name, value, url: app.url }]);
+  await sp.goto(`${app.url}/`);
+  await sp.getByTestId('nav-library').click();
+  const item = sp.locator('[data-testid=library-clip]', { hasText: 'Bar 12: the shift' });
+  await item.waitFor({ timeout: 15000 });
+  expect(await item.textContent()).toContain('Listen to the slide into third position.');
+  const played = await item.locator('audio').evaluate(async (a: HTMLAudioElement) => {
+    a.muted = true;
+    await a.play();
+    await new Promise((r) => setTimeout(r, 700));
+    const out = { duration: a.duration, time: a.currentTime };
+    a.pause();
+    return out;
+  });
+  console.log(`[recording] shared clip in the student's library: duration ${played.duration.toFixed(3)} s, played to ${played.time.toFixed(3)} s`);
+  expect(Math.abs(played.duration - (end - start))).toBeLessThan(0.01);
+  expect(played.time).toBeGreaterThan(0.2);
+  await sp.screenshot({ path: path.join(SHOTS, 'library.png'), fullPage: true });
+  await sp.close();
 });
 
 test('an upload interrupted by a reload resumes from the upload URL kept in IndexedDB', async () => {

@@ -9,7 +9,7 @@ import { log } from './log';
 import { authRoutes } from './routes/auth';
 import { csrfGuard, sessionMiddleware } from './routes/http';
 import { lessonRoutes } from './routes/lessons';
-import { recordingRoutes, uploadEndpoint, UPLOADS_PATH } from './routes/recordings';
+import { CLIPS_POST_PATH, clipUploadHandler, recordingRoutes, uploadEndpoint, UPLOADS_PATH } from './routes/recordings';
 import { practiceRoutes } from './routes/practice';
 import { roomRoutes } from './routes/rooms';
 import { studentRoutes } from './routes/students';
@@ -61,6 +61,8 @@ export function createApp(config: Config, options: AppOptions = {}): MuseApp {
 
   // Before the JSON parser and the JSON-only CSRF guard: tus bodies are raw bytes; the handler checks Origin itself.
   app.use(UPLOADS_PATH, uploads.handler);
+  // Also before them: a clip is sent as its own bytes (audio/flac, audio/webm, audio/mp4).
+  app.post(CLIPS_POST_PATH, ...clipUploadHandler(ctx));
 
   const api = express.Router();
   api.use(express.json({ limit: '100kb' }));

@@ -83,6 +83,15 @@ const rows: Row[] = [
         .set('Upload-Metadata', `occurrence ${b64(`${lessonA.id}.20260302T100000Z`)},kind ${b64('audio')},filetype ${b64('audio/webm')},recordingId ${b64(`authz-${Math.random().toString(36).slice(2)}`)}`),
     expect: { anon: 401, A: 201, A1: 201, A2: 404, B: 404, B1: 404 },
   },
+  { name: 'GET /api/library', call: (a) => a.get('/api/library'), expect: { anon: 401, A: 200, A1: 200, A2: 200, B: 200, B1: 200 } },
+  { name: 'GET /api/occurrences/:id/clips', call: (a) => a.get(`/api/occurrences/${lessonA.id}.20260302T100000Z/clips`), expect: { anon: 401, A: 200, A1: 200, A2: 404, B: 404, B1: 404 } },
+  {
+    // The teacher passes every check but the (unknown) source recording: 400; a student of the lesson 403.
+    name: 'POST /api/occurrences/:id/clips',
+    call: (a) => a.post(`/api/occurrences/${lessonA.id}.20260302T100000Z/clips`).query({ recording: 'r0123456789abcdef0123', start: '1', end: '2', title: 'Clip' }).set('Content-Type', 'audio/flac').send(Buffer.from('fLaC0000')),
+    expect: { anon: 401, A: 400, A1: 403, A2: 404, B: 404, B1: 404 },
+  },
+  { name: 'GET /api/clips/:id/file (guessed id)', call: (a) => a.get('/api/clips/c0123456789abcdef0123/file'), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
   { name: 'GET /api/recordings/:id/file (guessed id)', call: (a) => a.get('/api/recordings/r0123456789abcdef0123/file'), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
   { name: 'POST /api/dev/rooms/token (dev rooms off)', call: (a) => a.post('/api/dev/rooms/token').send({ room: 'any-room', name: 'x', role: 'student' }), expect: everyone(404) },
 ];

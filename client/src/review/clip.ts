@@ -5,12 +5,14 @@
 import { FFmpeg } from '@ffmpeg/ffmpeg';
 import coreURL from '@ffmpeg/core?url';
 import wasmURL from '@ffmpeg/core/wasm?url';
+import type { ApiErrorBody, ClipInfo } from '../../../shared/api';
+import { ApiError } from '../lib/api';
 
 export type ClipMode = 'copy' | 'exact';
 
 let loaded: Promise<FFmpeg> | null = null;
 
-function ffmpeg(): Promise<FFmpeg> {
+export function ffmpeg(): Promise<FFmpeg> {
   loaded ??= (async () => {
     const f = new FFmpeg();
     await f.load({ coreURL, wasmURL });
@@ -47,4 +49,24 @@ export async function makeClip(source: Blob, mime: string, start: number, end: n
     await f.deleteFile(input).catch(() => undefined);
     await f.deleteFile(output).catch(() => undefined);
   }
+}
+
+/**
+ * Saves a cut clip on the server and shares it with the lesson's students: the body is the clip itself, the query
+ * names its source recording, its place in it, its title and note (POST /api/occurrences/:id/clips).
+ */
+export async function saveClip(occurrence: string, blob: Blob, meta: { recording: string; start: number; end: number; title: string; note: string }): Promise<ClipInfo> {
+  const q = new URLSearchParams({ recording: meta.recording, start: meta.start.toFixed(3), end: meta.end.toFixed(3), title: meta.title, note: meta.note });
+  let res: Response;
+  try {
+    res = await fetch(`/api/occurrences/${encodeURIComponent(occurrence)}/clips?${q}`, { method: 'POST', headers: { 'Content-Type': blob.type }, body: blob, credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, 'network', 'The Muse Studio server is not reachable. Check your connection and try again.');
+  }
+  const data = (await res.json().catch(() => null)) as (ClipInfo & Partial<ApiErrorBody>) | null;
+  if (!res.ok) {
+    const e = data?.error;
+    throw new ApiError(res.status, e?.code ?? 'http_error', e?.message ?? `The server answered ${res.status}.`, e?.fields);
+  }
+  return data as ClipInfo;
 }

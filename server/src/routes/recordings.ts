@@ -2,9 +2,10 @@
 // themselves with Range requests, each only for the lesson's teacher and students.
 import { FileStore } from '@tus/file-store';
 import { Server as TusServer } from '@tus/server';
-import { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
 import type { IncomingMessage } from 'node:http';
-import { uploadMetadata, type RecordingList, type UploadMetadata } from '../../../shared/api';
+import { CLIP_MIME, clipInput, uploadMetadata, type ClipList, type ClipMime, type Library, type RecordingList, type UploadMetadata } from '../../../shared/api';
+import { clipInfo, clipPath, createClip, library, listClips, readableClip } from '../services/clips';
 import { fromZod, HttpError } from '../errors';
 import { log } from '../log';
 import type { Ctx } from '../services/context';
@@ -109,8 +110,72 @@ export function uploadEndpoint(ctx: Ctx): { handler: RequestHandler; sweep(): Pr
   return { handler, sweep: () => tus.cleanUpExpiredUploads() };
 }
 
+export const CLIPS_POST_PATH = '/api/occurrences/:id/clips';
+
+/**
+ * POST /api/occurrences/:id/clips: the body is the clip file (Content-Type audio/flac, audio/webm or audio/mp4,
+ * at most the recording size limit), the query names the source recording, start and end in seconds, the title and
+ * a note. Mounted before the JSON parser and the JSON-only CSRF guard, so it checks the session and Origin itself.
+ */
+export function clipUploadHandler(ctx: Ctx): RequestHandler[] {
+  const guard: RequestHandler = (req, _res, next) => {
+    if (!originAllowed(ctx.config, req)) return next(new HttpError(403, 'bad_origin', 'This request came from another site and was refused.'));
+    const token = readCookie(req, SESSION_COOKIE);
+    const user = token ? sessionUser(ctx, token) : undefined;
+    if (!user) return next(new HttpError(401, 'not_logged_in', 'You are not logged in, or your session has ended. Log in and try again.'));
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (!(CLIP_MIME as readonly string[]).includes(type)) {
+      return next(new HttpError(415, 'bad_type', `Send the clip as ${CLIP_MIME.join(', ')} (Content-Type).`));
+    }
+    const length = Number(req.get('content-length'));
+    if (Number.isFinite(length) && length > ctx.config.recordingMaxBytes) {
+      return next(new HttpError(413, 'too_large', `The clip is ${Math.ceil(length / 1048576)} MB; at most ${ctx.config.recordingMaxBytes / 1048576} MB can be uploaded.`));
+    }
+    (req as Request & { museUser?: UserRow }).museUser = user;
+    next();
+  };
+  const raw = express.raw({ type: [...CLIP_MIME], limit: ctx.config.recordingMaxBytes });
+  const store: RequestHandler = (req, res, next) => {
+    void (async () => {
+      const user = (req as Request & { museUser?: UserRow }).museUser as UserRow;
+      const parsed = clipInput.safeParse(req.query);
+      if (!parsed.success) throw fromZod(parsed.error, 'clip');
+      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() as ClipMime;
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const row = await createClip(ctx, user, String(req.params.id), parsed.data, type, body);
+      log.info('clips.stored', { id: row.id, lesson: row.lesson_id, occurrence: row.occurrence_start, size: row.size });
+      res.status(201).json(clipInfo(ctx, row));
+    })().catch(next);
+  };
+  return [guard, raw, store];
+}
+
 export function recordingRoutes(ctx: Ctx): Router {
   const router = Router();
+
+  router.get('/library', (_req, res) => {
+    const body: Library = library(ctx, requireUser(res));
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.json(body);
+  });
+
+  router.get('/occurrences/:id/clips', (req, res) => {
+    const user = requireUser(res);
+    const body: ClipList = { occurrenceId: req.params.id, clips: listClips(ctx, user, req.params.id) };
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.json(body);
+  });
+
+  router.get('/clips/:id/file', (req, res, next) => {
+    const user = requireUser(res);
+    const row = readableClip(ctx, user, req.params.id);
+    res.setHeader('Cache-Control', 'private, max-age=3600');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    res.type(row.mime);
+    res.sendFile(clipPath(ctx, row), { acceptRanges: true, dotfiles: 'deny' }, (err) => {
+      if (err && !res.headersSent) next(new HttpError(404, 'clip_missing', 'The clip file is missing on the server. Tell the studio admin.'));
+    });
+  });
 
   router.get('/occurrences/:id/recordings', (req, res) => {
     const user = requireUser(res);

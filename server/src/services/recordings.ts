@@ -110,7 +110,7 @@ export async function storeUpload(ctx: Ctx, source: string, owner: UserRow, meta
   return row;
 }
 
-function info(ctx: Ctx, r: RecordingRow): RecordingInfo {
+export function recordingInfo(ctx: Ctx, r: RecordingRow): RecordingInfo {
   const p = ctx.db.prepare('SELECT id, name, role FROM users WHERE id = ?').get(r.participant_id) as { id: string; name: string; role: Role };
   return {
     id: r.id,
@@ -133,7 +133,7 @@ function info(ctx: Ctx, r: RecordingRow): RecordingInfo {
 export function listRecordings(ctx: Ctx, user: UserRow, occurrence: string): { title: string; recordings: RecordingInfo[] } {
   const { lesson, key } = participantOccurrence(ctx, user, occurrence);
   const rows = ctx.db.prepare('SELECT * FROM recordings WHERE lesson_id = ? AND occurrence_start = ? ORDER BY started_at, created_at').all(lesson.id, key) as RecordingRow[];
-  return { title: lesson.title, recordings: rows.map((r) => info(ctx, r)) };
+  return { title: lesson.title, recordings: rows.map((r) => recordingInfo(ctx, r)) };
 }
 
 /** One recording, if the user is its lesson's teacher or a student of it; 404 otherwise (a guessed id tells nothing). */
@@ -159,5 +159,11 @@ export function newUploadId(): string {
 /** Files of a lesson's recordings; the rows go with the lesson (ON DELETE CASCADE), the files are removed after. */
 export function lessonRecordingFiles(ctx: Ctx, lessonId: string): string[] {
   const rows = ctx.db.prepare('SELECT id, mime FROM recordings WHERE lesson_id = ?').all(lessonId) as Pick<RecordingRow, 'id' | 'mime'>[];
-  return rows.map((r) => recordingPath(ctx, r));
+  // Clips of the lesson's recordings go with it too (clips/<id>.<ext>, as services/clips.ts names them).
+  const clips = ctx.db.prepare('SELECT id, mime FROM clips WHERE lesson_id = ?').all(lessonId) as Pick<RecordingRow, 'id' | 'mime'>[];
+  const clipExt: Record<string, string> = { 'audio/flac': 'flac', 'audio/webm': 'webm', 'audio/mp4': 'm4a' };
+  return [
+    ...rows.map((r) => recordingPath(ctx, r)),
+    ...clips.map((c) => path.join(ctx.config.dataDir, 'clips', `${c.id}.${clipExt[c.mime] ?? 'bin'}`)),
+  ];
 }
