@@ -74,7 +74,12 @@ test('the teacher switches music mode for everyone, both ways; the student canno
   expect(b.outbound!.targetBitrate).toBeGreaterThanOrEqual(128000);
 
   // What the student receives from the teacher is stereo Opus without DTX.
-  const inbound = await inboundAudioCodecs(student.page);
+  // (The re-published track's inbound stats appear with its first packets: wait for them.)
+  let inbound = await inboundAudioCodecs(student.page);
+  for (let i = 0; i < 50 && inbound.length !== 1; i++) {
+    await student.page.waitForTimeout(200);
+    inbound = await inboundAudioCodecs(student.page);
+  }
   expect(inbound.length).toBe(1);
   expect(inbound[0].sdpFmtpLine).toMatch(/stereo=1/);
   expect(inbound[0].sdpFmtpLine).not.toMatch(/usedtx=1/);
