@@ -106,7 +106,15 @@ async function main(): Promise<void> {
     await teacher.page.getByTestId('music-toggle').click();
     await student.page.locator('[data-testid=music-mode][data-applied=music]').waitFor();
     await teacher.page.locator('[data-testid=music-mode][data-applied=music]').waitFor();
-    rows.push(await viaSfu(teacher.page, 'SFU, music mode'));
+    rows.push(await viaSfu(teacher.page, 'SFU, music mode (10 ms frames)'));
+    // The same call with Opus's default 20 ms frames: music mode off, override, on again.
+    for (const p of [teacher.page, student.page]) await p.evaluate(() => localStorage.setItem('muse.musicPtimeMs', '20'));
+    await teacher.page.getByTestId('music-toggle').click();
+    await student.page.locator('[data-testid=music-mode][data-applied=speech]').waitFor();
+    await teacher.page.getByTestId('music-toggle').click();
+    await student.page.locator('[data-testid=music-mode][data-applied=music]').waitFor();
+    await teacher.page.locator('[data-testid=music-mode][data-applied=music]').waitFor();
+    rows.push(await viaSfu(teacher.page, 'SFU, music mode, 20 ms frames'));
   } catch (err) {
     process.stderr.write(`teacher console:\n${teacher.logs.slice(-15).join('\n')}\nstudent console:\n${student.logs.slice(-15).join('\n')}\n`);
     throw err;

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { startTestApp } from './harness/app';
 import { launchParticipant, type Participant, waitForRemoteTone } from './harness/browser';
-import { inboundAudioCodecs, joinAndWaitConnected, micReport, type MicReport, openDevRoom } from './harness/lesson';
+import { inboundAudioCodecs, joinAndWaitConnected, micPacketRate, micReport, type MicReport, openDevRoom } from './harness/lesson';
 
 let app: Awaited<ReturnType<typeof startTestApp>>;
 let teacher: Participant;
@@ -54,6 +54,8 @@ test('the teacher switches music mode for everyone, both ways; the student canno
   expectSpeech(await settled(teacher, 'speech'));
   expectSpeech(await settled(student, 'speech'));
   expect(await student.page.getByTestId('music-toggle').count()).toBe(0); // no switch for the student
+  const speechRate = await micPacketRate(teacher.page);
+  expect(speechRate).toBeLessThan(60); // Opus's 20 ms frames: 50 packets/s
 
   const clicked = Date.now();
   await teacher.page.getByTestId('music-toggle').click();
@@ -72,6 +74,10 @@ test('the teacher switches music mode for everyone, both ways; the student canno
   const kbps = (((b.outbound!.bytesSent! - a.outbound!.bytesSent!) * 8) / (b.outbound!.timestamp - a.outbound!.timestamp));
   process.stdout.write(`music mode: target ${b.outbound!.targetBitrate} bps, sent ${kbps.toFixed(0)} kbps\n`);
   expect(b.outbound!.targetBitrate).toBeGreaterThanOrEqual(128000);
+  // 10 ms Opus frames in music mode (a=ptime:10 on the SFU's answer): 100 packets/s.
+  const musicRate = await micPacketRate(teacher.page);
+  process.stdout.write(`packets/s: speech ${speechRate.toFixed(1)}, music ${musicRate.toFixed(1)}\n`);
+  expect(musicRate).toBeGreaterThan(90);
 
   // What the student receives from the teacher is stereo Opus without DTX.
   // (The re-published track's inbound stats appear with its first packets: wait for them.)

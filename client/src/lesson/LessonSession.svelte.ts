@@ -15,7 +15,8 @@ import { type JoinResponse, type MetronomeSettings, parseRoomState, type Role, t
 import type { AudioEngine } from '../audio/engine';
 import type { MuseAnalyserNode } from '../audio/AnalyserNode';
 import { api } from '../lib/api';
-import { type AudioMode, captureOptions, publishOptions } from './audioMode';
+import { type AudioMode, captureOptions, publishOptions, publishPtime } from './audioMode';
+import { setPublishPtime } from './opusFrames';
 import { MusicCheck } from './check/MusicCheck.svelte';
 import { ClockSync, nowMs } from './ClockSync.svelte';
 import { LatencyProbe } from './LatencyProbe.svelte';
@@ -259,6 +260,7 @@ export class LessonSession {
         this.micTrack = null;
       }
       const track = await createLocalAudioTrack(captureOptions(mode, this.micDeviceId));
+      setPublishPtime(publishPtime(mode));
       if (this.micMuted) await track.mute();
       await room.localParticipant.publishTrack(track, { source: Track.Source.Microphone, ...publishOptions(mode) });
       this.micTrack = track;

@@ -28,3 +28,14 @@ export function publishOptions(mode: AudioMode): TrackPublishOptions {
   // bitrate, not latency, and repairs single lost packets (re-measure under loss: issue 10).
   return { audioPreset: { maxBitrate: MUSIC_BITRATE }, dtx: false, red: true, forceStereo: true };
 }
+
+/** Opus frame length asked of the encoder (ms), or null for the codec's 20 ms default. */
+export function publishPtime(mode: AudioMode): number | null {
+  if (mode !== 'music') return null;
+  // bench:latency compares frame lengths in one run; only automated browsers may override.
+  const forced = typeof navigator !== 'undefined' && navigator.webdriver ? Number(localStorage.getItem('muse.musicPtimeMs')) : 0;
+  return forced === 20 ? null : MUSIC_PTIME_MS;
+}
+
+/** 10 ms frames in music mode: bench:latency measured them shorter end to end than 20 ms. */
+export const MUSIC_PTIME_MS = 10;

@@ -18,7 +18,7 @@ export async function joinAndWaitConnected(page: Page): Promise<void> {
 export interface MicReport {
   settings: MediaTrackSettings;
   codec: { mimeType?: string; sdpFmtpLine?: string; channels?: number } | null;
-  outbound: { bytesSent?: number; targetBitrate?: number; timestamp: number } | null;
+  outbound: { bytesSent?: number; packetsSent?: number; targetBitrate?: number; timestamp: number } | null;
 }
 
 /** The published microphone's capture settings and encoder stats, read in the page. */
@@ -27,6 +27,14 @@ export function micReport(page: Page): Promise<MicReport | null> {
     const s = (window as unknown as { muse?: { session?: { micReport(): Promise<unknown> } } }).muse?.session;
     return (s ? ((await s.micReport()) as MicReport | null) : null);
   });
+}
+
+/** Packets per second the published microphone sends, over `ms`: 50 for 20 ms Opus frames, 100 for 10 ms. */
+export async function micPacketRate(page: Page, ms = 2000): Promise<number> {
+  const a = (await micReport(page))!.outbound!;
+  await page.waitForTimeout(ms);
+  const b = (await micReport(page))!.outbound!;
+  return ((b.packetsSent! - a.packetsSent!) * 1000) / (b.timestamp - a.timestamp);
 }
 
 /** Codec of each inbound audio stream this page receives (what arrived, as negotiated). */
