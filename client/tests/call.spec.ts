@@ -85,7 +85,9 @@ test('the latency probe measures one-way latency through the SFU with wasm click
   // Web Audio → WebRTC → SFU → WebRTC → Web Audio on loopback: tens of milliseconds, never zero.
   expect(ms).toBeGreaterThan(10);
   expect(ms).toBeLessThan(400);
-  // The readout shows the same figure in whole milliseconds (data-ms keeps one decimal).
+  // The readout shows the same figure in whole milliseconds (data-ms keeps one decimal), once the
+  // probe has torn down its tracks ("Measuring…" until then).
+  await teacher.page.getByTestId('latency').filter({ hasText: /\d+ ms one-way/ }).waitFor({ timeout: 15000 });
   const shown = /(\d+) ms one-way/.exec((await teacher.page.getByTestId('latency').textContent()) ?? '');
   expect(shown).not.toBeNull();
   expect(Math.abs(Number(shown![1]) - ms)).toBeLessThanOrEqual(0.55);
