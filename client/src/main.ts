@@ -9,6 +9,7 @@ if (navigator.webdriver) {
   window.muse = {
     ...window.muse,
     selftest: async (opts: Parameters<typeof import('./audio/selftest').runSelfTest>[0]) => (await import('./audio/selftest')).runSelfTest(opts),
+    limiterSelftest: async (opts: Parameters<typeof import('./audio/selftest').runLimiterSelfTest>[0]) => (await import('./audio/selftest')).runLimiterSelfTest(opts),
     liveCheck: async (hz: number) => (await import('./audio/selftest')).runLiveCheck(hz),
     directProbe: async (opts: import('./audio/directProbe').DirectProbeOptions) =>
       (await import('./audio/directProbe')).directProbe(await (await import('./audio/engine')).audioEngine(), opts),

@@ -96,3 +96,28 @@ test.each([
   expect(Math.abs(r.frames[beatsPerBar] - r.frames[beatsPerBar - 1] - period(bpm))).toBeLessThanOrEqual(1);
   expect(Math.abs(r.frames[beatsPerBar + 1] - r.frames[beatsPerBar] - period(toBpm))).toBeLessThanOrEqual(1);
 });
+
+interface LimiterReport { inputPeakDb: number; outputPeakDb: number; delayFrames: number; maxDeviation: number; reportedReductionDb: number }
+const limiterSelftest = (opts: { amplitude: number; gainDb: number }) =>
+  browser.page.evaluate(async (o) => {
+    const muse = (window as unknown as { muse: { limiterSelftest(o: unknown): Promise<unknown> } }).muse;
+    return (await muse.limiterSelftest(o)) as LimiterReport;
+  }, opts) as Promise<LimiterReport>;
+
+test('publish-path limiter: quiet playing passes bit for bit, only delayed by its 2 ms lookahead', async () => {
+  const r = await limiterSelftest({ amplitude: 0.1, gainDb: 0 });
+  expect(r.delayFrames).toBe(96);
+  expect(r.maxDeviation).toBeLessThan(1e-6);
+  expect(Math.abs(r.outputPeakDb - 20 * Math.log10(0.1))).toBeLessThan(0.05);
+  expect(r.reportedReductionDb).toBe(0);
+});
+
+test('publish-path limiter: input gain, then a fortissimo held under −1 dBFS and reported', async () => {
+  // 0.5 (−6 dBFS) with +12 dB of input gain is +6 dBFS: 7 dB over the ceiling.
+  const r = await limiterSelftest({ amplitude: 0.5, gainDb: 12 });
+  process.stdout.write(`limiter: in ${r.inputPeakDb.toFixed(2)} dBFS, out ${r.outputPeakDb.toFixed(2)} dBFS, reported ${r.reportedReductionDb.toFixed(2)} dB\n`);
+  expect(Math.abs(r.inputPeakDb - (20 * Math.log10(0.5) + 12))).toBeLessThan(0.1);
+  expect(r.outputPeakDb).toBeLessThanOrEqual(-1 + 1e-3);
+  expect(r.outputPeakDb).toBeGreaterThan(-1.5);
+  expect(Math.abs(r.reportedReductionDb - (-1 - r.inputPeakDb))).toBeLessThan(0.2);
+});

@@ -100,3 +100,27 @@ export interface RecorderResult {
   /** Context frame of the first sample kept. */
   startFrame: number;
 }
+
+/** processorOptions of the publish-path limiter worklet. */
+export interface LimiterProcessorOptions {
+  module: WebAssembly.Module;
+  /** Two floats: [input gain in dB (read each quantum), reduction the limiter applied in dB (written)]; null without SharedArrayBuffer. */
+  shared: SharedArrayBuffer | null;
+  gainDb: number;
+  ceilingDb: number;
+  /** Render quanta between two reduction reports. */
+  publishEveryQuanta: number;
+}
+
+export const enum LimiterSlot {
+  GainDb = 0,
+  ReductionDb = 1,
+  Length = 2,
+}
+
+/** Sent to the limiter worklet without shared memory (and answered with a LimiterReading). */
+export type LimiterCommand = { type: 'gain'; db: number };
+export interface LimiterReading {
+  type: 'reduction';
+  db: number;
+}

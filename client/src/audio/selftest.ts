@@ -139,3 +139,63 @@ export async function runTempoChangeSelfTest(opts: { startFrame: number; bpm: nu
   for (let i = 0; i < Math.min(frames.length, expected.length); i++) maxErrorFrames = Math.max(maxErrorFrames, Math.abs(frames[i] - expected[i]));
   return { frames, expected, maxErrorFrames };
 }
+
+export interface LimiterSelfTestReport {
+  /** Peak of what went in (after the input gain), dBFS. */
+  inputPeakDb: number;
+  /** Peak of what came out after the first 50 ms, dBFS. */
+  outputPeakDb: number;
+  /** Delay between input and output in frames (the lookahead), found by best match. */
+  delayFrames: number;
+  /** Largest |output − delayed input| over the render. */
+  maxDeviation: number;
+  /** Deepest reduction the worklet reported, dB. */
+  reportedReductionDb: number;
+}
+
+/** Renders a 440 Hz sine at `amplitude` through the publish-path limiter worklet with `gainDb` of input gain. */
+export async function runLimiterSelfTest(opts: { amplitude: number; gainDb: number }): Promise<LimiterSelfTestReport> {
+  const { LimiterNode } = await import('./LimiterNode');
+  const rate = 48000;
+  const length = rate;
+  const ctx = new OfflineAudioContext({ numberOfChannels: 2, length, sampleRate: rate });
+  await addWorklets(ctx);
+  const dsp = await compileDsp();
+  const osc = new OscillatorNode(ctx, { frequency: 440 });
+  const level = new GainNode(ctx, { gain: opts.amplitude });
+  const limiter = new LimiterNode(ctx, dsp, opts.gainDb);
+  const split = new ChannelSplitterNode(ctx, { numberOfOutputs: 2 });
+  const merge = new ChannelMergerNode(ctx, { numberOfInputs: 2 });
+  const reference = new GainNode(ctx, { gain: Math.pow(10, opts.gainDb / 20) });
+  osc.connect(level);
+  level.connect(limiter.node).connect(split);
+  split.connect(merge, 0, 0); // left: the limiter's output
+  level.connect(reference).connect(merge, 0, 1); // right: the input after the same gain, unlimited
+  merge.connect(ctx.destination);
+  osc.start(0);
+  let reportedReductionDb = 0;
+  for (let s = 0.1; s < 0.95; s += 0.1) {
+    void ctx.suspend(s).then(() => {
+      reportedReductionDb = Math.min(reportedReductionDb, limiter.reductionDb);
+      void ctx.resume();
+    });
+  }
+  const out = await ctx.startRendering();
+  const y = out.getChannelData(0);
+  const x = out.getChannelData(1);
+  const peak = (a: Float32Array, from: number) => a.subarray(from).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  let delayFrames = 0;
+  let best = Infinity;
+  for (let d = 0; d <= 480; d++) {
+    let err = 0;
+    for (let i = rate / 2; i < rate / 2 + 2000; i++) err += Math.abs(y[i] - x[i - d]);
+    if (err < best) {
+      best = err;
+      delayFrames = d;
+    }
+  }
+  let maxDeviation = 0;
+  for (let i = rate / 10; i < length; i++) maxDeviation = Math.max(maxDeviation, Math.abs(y[i] - x[i - delayFrames]));
+  const db = (v: number) => 20 * Math.log10(Math.max(v, 1e-9));
+  return { inputPeakDb: db(peak(x, rate / 20)), outputPeakDb: db(peak(y, rate / 20)), delayFrames, maxDeviation, reportedReductionDb };
+}

@@ -15,8 +15,9 @@ import { type JoinResponse, type MetronomeSettings, parseRoomState, type Role, t
 import type { AudioEngine } from '../audio/engine';
 import type { MuseAnalyserNode } from '../audio/AnalyserNode';
 import { api } from '../lib/api';
-import { type AudioMode, captureOptions, publishOptions, publishPtime } from './audioMode';
+import { type AudioMode, captureOptions, limiterWanted, publishOptions, publishPtime } from './audioMode';
 import { setPublishPtime } from './opusFrames';
+import { MicLimiter } from './MicLimiter';
 import { MusicCheck } from './check/MusicCheck.svelte';
 import { ClockSync, nowMs } from './ClockSync.svelte';
 import { LatencyProbe } from './LatencyProbe.svelte';
@@ -66,6 +67,9 @@ export class LessonSession {
   onMicTrack: ((track: MediaStreamTrack | null) => void) | null = null;
   /** One-way latency to the other side, measured on demand. */
   probe = $state<LatencyProbe | null>(null);
+  /** The limiter on the published microphone (music mode), null when the microphone goes out unprocessed. */
+  micLimiter = $state.raw<MicLimiter | null>(null);
+  private micRaw: MediaStreamTrack | null = null;
   /** The music-safety check of this side's path through the SFU. */
   check = $state<MusicCheck | null>(null);
   /** The shared metronome as this side plays it, and the clock offsets it relies on. */
@@ -176,7 +180,7 @@ export class LessonSession {
 
   /** The published microphone's track, before the network (what this side records). */
   micStreamTrack(): MediaStreamTrack | null {
-    return this.micTrack?.mediaStreamTrack ?? null;
+    return this.micTrack ? this.micRaw : null;
   }
 
   /**
@@ -235,7 +239,7 @@ export class LessonSession {
     });
     const codecId = (outbound as { codecId?: string } | null)?.codecId;
     if (codecId) codec = stats?.get(codecId) ?? null;
-    return { settings: track.mediaStreamTrack.getSettings(), codec, outbound };
+    return { settings: (this.micRaw ?? track.mediaStreamTrack).getSettings(), codec, outbound };
   }
 
   private onRoomState(metadata: string): void {
@@ -261,11 +265,22 @@ export class LessonSession {
       }
       const track = await createLocalAudioTrack(captureOptions(mode, this.micDeviceId));
       setPublishPtime(publishPtime(mode));
+      // The capture itself: with a processor set, the SDK's mediaStreamTrack is the processed one.
+      this.micRaw = track.mediaStreamTrack;
+      this.micLimiter = null;
+      if (mode === 'music' && limiterWanted()) {
+        // AGC is off in music mode: the wasm limiter keeps a fortissimo from clipping the encoder.
+        const limiter = new MicLimiter(this.engine.context, this.engine.dsp);
+        track.setAudioContext(this.engine.context);
+        await this.engine.resume();
+        await track.setProcessor(limiter);
+        this.micLimiter = limiter;
+      }
       if (this.micMuted) await track.mute();
       await room.localParticipant.publishTrack(track, { source: Track.Source.Microphone, ...publishOptions(mode) });
       this.micTrack = track;
       this.audioMode = mode;
-      this.onMicTrack?.(track.mediaStreamTrack);
+      this.onMicTrack?.(this.micRaw!);
     } finally {
       this.switchingMode = false;
       this.refresh();

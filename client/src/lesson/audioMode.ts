@@ -39,3 +39,8 @@ export function publishPtime(mode: AudioMode): number | null {
 
 /** 10 ms frames in music mode: bench:latency measured them shorter end to end than 20 ms. */
 export const MUSIC_PTIME_MS = 10;
+
+/** Music mode sends the microphone through the wasm limiter; automated browsers may switch it off to measure what it costs. */
+export function limiterWanted(): boolean {
+  return !(typeof navigator !== 'undefined' && navigator.webdriver && localStorage.getItem('muse.limiter') === 'off');
+}
