@@ -88,32 +88,43 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${server.port}`;
   const [teacher, student] = await Promise.all([launchParticipant(440), launchParticipant(660)]);
   const rows: Row[] = [];
+  const hops: Row[] = [];
   let transport = '';
   try {
     await teacher.page.goto(`${base}/dev`);
     rows.push(await direct(teacher.page, 'direct pair, Opus defaults (20 ms frames)', false, false));
     rows.push(await direct(teacher.page, 'direct pair, music SDP (stereo 256k, no DTX)', true, false));
     rows.push(await direct(teacher.page, 'direct pair, music SDP + a=ptime:10', true, true));
+    // What the music-mode limiter adds before the encoder: the probe's loop with and without a
+    // MediaStream hop, and the hop through the limiter (its 2 ms lookahead included).
+    for (const [label, hop, limiter] of [['publish hop: none (loop baseline)', false, false], ['publish hop: Web Audio → MediaStream', true, false], ['publish hop: through the wasm limiter', true, true]] as const) {
+      const res = await teacher.page.evaluate(
+        (o) => (window as unknown as { muse: { publishHopProbe(o: unknown): Promise<{ samples: number[] }> } }).muse.publishHopProbe(o),
+        { clicks: CLICKS, hop, limiter },
+      );
+      hops.push({ path: label, medianMs: median(res.samples), p95Ms: p95(res.samples), n: res.samples.length, concealedPct: null });
+    }
 
     const room = `latency-${Date.now()}`;
     await openDevRoom(teacher.page, base, room, 'Teacher', 'teacher');
     await openDevRoom(student.page, base, room, 'Student', 'student');
     await joinAndWaitConnected(teacher.page);
     await joinAndWaitConnected(student.page);
-    await teacher.page.waitForFunction(() => (window as unknown as { muse: { session: { peers: unknown[] } } }).muse.session.peers.length === 2);
+    await teacher.page.waitForFunction(() => (window as unknown as { muse: { session: { peers: { isLocal: boolean; audio: unknown }[] } } }).muse.session.peers.some((p) => !p.isLocal && p.audio));
     transport = await selectedTransport(teacher.page);
+    const toggleMusic = async (on: boolean) => {
+      await teacher.page.getByTestId('music-toggle').click();
+      for (const p of [teacher.page, student.page]) await p.locator(`[data-testid=music-mode][data-applied=${on ? 'music' : 'speech'}]`).waitFor();
+    };
     rows.push(await viaSfu(teacher.page, 'SFU, speech mode'));
     await teacher.page.getByTestId('music-toggle').click();
     await student.page.locator('[data-testid=music-mode][data-applied=music]').waitFor();
     await teacher.page.locator('[data-testid=music-mode][data-applied=music]').waitFor();
-    rows.push(await viaSfu(teacher.page, 'SFU, music mode (10 ms frames)'));
+    rows.push(await viaSfu(teacher.page, 'SFU, music mode (10 ms frames, limiter)'));
     // The same call with Opus's default 20 ms frames: music mode off, override, on again.
     for (const p of [teacher.page, student.page]) await p.evaluate(() => localStorage.setItem('muse.musicPtimeMs', '20'));
-    await teacher.page.getByTestId('music-toggle').click();
-    await student.page.locator('[data-testid=music-mode][data-applied=speech]').waitFor();
-    await teacher.page.getByTestId('music-toggle').click();
-    await student.page.locator('[data-testid=music-mode][data-applied=music]').waitFor();
-    await teacher.page.locator('[data-testid=music-mode][data-applied=music]').waitFor();
+    await toggleMusic(false);
+    await toggleMusic(true);
     rows.push(await viaSfu(teacher.page, 'SFU, music mode, 20 ms frames'));
   } catch (err) {
     process.stderr.write(`teacher console:\n${teacher.logs.slice(-15).join('\n')}\nstudent console:\n${student.logs.slice(-15).join('\n')}\n`);
@@ -134,8 +145,13 @@ async function main(): Promise<void> {
     const diff = r.medianMs - baseline.medianMs;
     process.stdout.write(`${line([r.path, r.medianMs.toFixed(1), r.p95Ms.toFixed(1), String(r.n), r.concealedPct === null ? '–' : r.concealedPct.toFixed(3), r === baseline ? 'baseline' : `${diff >= 0 ? '+' : ''}${diff.toFixed(1)} ms (${(r.medianMs / baseline.medianMs).toFixed(2)}×)`])}\n`);
   }
+  process.stdout.write(`\nMusic mode's publish path (limiter as a LiveKit track processor), same page:\n${line(['path', 'median ms', 'p95 ms', 'n', '', 'vs no hop'])}\n${w.map((n) => '-'.repeat(n)).join('-|-')}\n`);
+  for (const r of hops) {
+    const d = r.medianMs - hops[0].medianMs;
+    process.stdout.write(`${line([r.path, r.medianMs.toFixed(1), r.p95Ms.toFixed(1), String(r.n), '', r === hops[0] ? 'baseline' : `+${d.toFixed(1)} ms`])}\n`);
+  }
   process.stdout.write('\nTargets (issue 4): SFU adds ≤ 3 ms over the direct pair; music mode median ≤ 60 ms, p95 ≤ 70 ms, no concealment.\n');
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ transport, rows }, null, 2));
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ transport, rows, publishHops: hops }, null, 2));
 }
 
 main().catch((err) => {

@@ -11,6 +11,8 @@ if (navigator.webdriver) {
     selftest: async (opts: Parameters<typeof import('./audio/selftest').runSelfTest>[0]) => (await import('./audio/selftest')).runSelfTest(opts),
     limiterSelftest: async (opts: Parameters<typeof import('./audio/selftest').runLimiterSelfTest>[0]) => (await import('./audio/selftest')).runLimiterSelfTest(opts),
     liveCheck: async (hz: number) => (await import('./audio/selftest')).runLiveCheck(hz),
+    publishHopProbe: async (opts: Parameters<typeof import('./audio/directProbe').publishHopProbe>[1]) =>
+      (await import('./audio/directProbe')).publishHopProbe(await (await import('./audio/engine')).audioEngine(), opts),
     directProbe: async (opts: import('./audio/directProbe').DirectProbeOptions) =>
       (await import('./audio/directProbe')).directProbe(await (await import('./audio/engine')).audioEngine(), opts),
     tempoChangeSelftest: async (opts: Parameters<typeof import('./audio/selftest').runTempoChangeSelfTest>[0]) => (await import('./audio/selftest')).runTempoChangeSelfTest(opts),

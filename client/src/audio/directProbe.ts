@@ -71,3 +71,45 @@ export async function directProbe(engine: AudioEngine, o: DirectProbeOptions): P
   b.close();
   return { medianMs: median(ms), p95Ms: percentile(ms, 95), samples: ms };
 }
+
+/**
+ * What routing the microphone through Web Audio on its way to the encoder costs (the limiter's
+ * track processor does): probe clicks go out through a MediaStreamDestination (with or without
+ * the limiter) and come straight back in through a MediaStreamSource, and the answer returns
+ * directly, so the round trip minus the answer's own delay is the hop. `hop: false` is the
+ * baseline: the same loop with no MediaStream hop at all.
+ */
+export async function publishHopProbe(engine: AudioEngine, o: { clicks: number; hop: boolean; limiter: boolean }): Promise<{ medianMs: number; p95Ms: number; samples: number[] }> {
+  const { LimiterNode } = await import('./LimiterNode');
+  const ctx = engine.context;
+  await engine.resume();
+  const initiator = new ProbeNode(ctx, engine.dsp, 'initiator');
+  const responder = new ProbeNode(ctx, engine.dsp, 'responder');
+  const limiter = o.limiter ? new LimiterNode(ctx, engine.dsp) : null;
+  let from: AudioNode = initiator.node;
+  if (limiter) from = from.connect(limiter.node);
+  let dest: MediaStreamAudioDestinationNode | null = null;
+  if (o.hop) {
+    dest = ctx.createMediaStreamDestination();
+    from.connect(dest);
+    ctx.createMediaStreamSource(dest.stream).connect(responder.node);
+  } else {
+    from.connect(responder.node);
+  }
+  responder.node.connect(initiator.node);
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, (o.clicks + 3) * 1000);
+    initiator.onevent = () => {
+      if (initiator.events.length >= o.clicks) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+  });
+  // oneWayLatenciesMs halves the round trip; here only the way out has the hop.
+  const ms = oneWayLatenciesMs(initiator.events).map((x) => 2 * x);
+  initiator.stop();
+  responder.stop();
+  limiter?.disconnect();
+  return { medianMs: median(ms), p95Ms: percentile(ms, 95), samples: ms };
+}
