@@ -16,7 +16,7 @@ import { loadConfig } from '../server/src/config';
 import { startServer } from '../server/src/index';
 import { mintToken } from '../server/src/livekit/tokens';
 import { startLiveKit, type RunningLiveKit } from './lib/livekit';
-import { judgeStep, limitsAfterBaseline, QUALITY_LIMITS, type StepQuality } from './lib/loadQuality';
+import { judgeStep, limitsAfterBaseline, linearSlope, QUALITY_LIMITS, type StepQuality } from './lib/loadQuality';
 import { ROOT } from './lib/paths';
 import { assertPortsFree } from './lib/ports';
 import { machineBusyPercent, ProcSampler, readMachineTimes, readRssKb } from './lib/procstat';
@@ -33,7 +33,9 @@ const PROCS = Number(arg('--procs') ?? os.cpus().length);
 const WARMUP_MS = 3000;
 const JOIN_TIMEOUT_MS = 60000;
 const PORTS = { port: 17970, udpPort: 17972 };
-const HTTP_SECONDS = 10;
+const HTTP_SECONDS = 4;
+/** Interleaved rounds per endpoint; the best is kept (the one least disturbed by other work on a shared machine). */
+const HTTP_ROUNDS = 3;
 const HTTP_CONNECTIONS = 10;
 /** What music mode sends (README, "Sound"): 256 kbps, DTX off; stereo PCM in. */
 const PUBLISH: PublishSettings = { channels: 2, maxBitrate: 256000, dtx: false, red: true };
@@ -244,17 +246,23 @@ async function httpLoad(): Promise<HttpRow[]> {
     const probe = await fetch(`${base}/api/lessons/${lessonId}/join`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ occurrenceStart }) });
     if (probe.status !== 200) throw new Error(`join answered ${probe.status}: ${await probe.text()}`);
     // autocannon fires from a worker thread, so this thread serves the requests alone.
-    const rows = [await cannon('GET /api/health (baseline)', { url: `${base}/api/health`, workers: 1 })];
-    rows.push(await cannon('GET /api/me (session lookup)', { url: `${base}/api/me`, headers: { cookie }, workers: 1 }));
-    rows.push(
-      await cannon('POST /api/lessons/:id/join (student)', {
-        url: `${base}/api/lessons/${lessonId}/join`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', cookie },
-        body: JSON.stringify({ occurrenceStart }),
-        workers: 1,
-      }),
-    );
+    const targets: [string, autocannon.Options][] = [
+      ['GET /api/health (baseline)', { url: `${base}/api/health`, workers: 1 }],
+      ['GET /api/me (session lookup)', { url: `${base}/api/me`, headers: { cookie }, workers: 1 }],
+      [
+        'POST /api/lessons/:id/join (student)',
+        { url: `${base}/api/lessons/${lessonId}/join`, method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ occurrenceStart }), workers: 1 },
+      ],
+    ];
+    const best = new Map<string, HttpRow>();
+    for (let round = 0; round < HTTP_ROUNDS; round++) {
+      for (const [label, opts] of targets) {
+        const r = await cannon(label, opts);
+        const prev = best.get(label);
+        if (!prev || r.requestsPerSecond > prev.requestsPerSecond) best.set(label, r);
+      }
+    }
+    const rows = targets.map(([label]) => best.get(label)!);
     return rows;
   } finally {
     await server.stop();
@@ -338,15 +346,19 @@ async function main(): Promise<void> {
     ),
   );
   const lastGood = [...steps].reverse().find((s) => s !== degradedAt && !s.error);
+  const measured = steps.filter((s) => !s.error);
+  const sfuPerLesson = linearSlope(measured.map((s) => s.lessons), measured.map((s) => s.sfuCpuPct));
+  const clientsPerLesson = linearSlope(measured.map((s) => s.lessons), measured.map((s) => s.clientCpuPct));
+  process.stdout.write(`\nCPU per added lesson (least squares over the steps): SFU ${f2(sfuPerLesson)} %, load generator ${f2(clientsPerLesson)} % of one core.\n`);
   if (degradedAt) {
     const d = degradedAt;
     const limit =
       d.machineBusyPct > 90
         ? `the machine's CPU (${f1(d.machineBusyPct)} % busy: SFU ${f1(d.sfuCpuPct)} %, load generator ${f1(d.clientCpuPct)} % of one core)`
         : `not the machine's CPU (${f1(d.machineBusyPct)} % busy); SFU ${f1(d.sfuCpuPct)} %, load generator ${f1(d.clientCpuPct)} %`;
-    process.stdout.write(`\nQuality degrades at ${d.lessons} lessons (${d.participants} participants); last clean step: ${lastGood ? `${lastGood.lessons} lessons` : 'none'}. Limit hit: ${limit}.\n`);
+    process.stdout.write(`Quality degrades at ${d.lessons} lessons (${d.participants} participants); last clean step: ${lastGood ? `${lastGood.lessons} lessons` : 'none'}. Limit hit: ${limit}.\n`);
   } else {
-    process.stdout.write(`\nNo degradation up to ${steps.at(-1)?.lessons} lessons (the cap of this run).\n`);
+    process.stdout.write(`No degradation up to ${steps.at(-1)?.lessons} lessons (the cap of this run).\n`);
   }
   const said = (l: typeof QUALITY_LIMITS) => `mean gaps ≤ ${f2(l.meanGapPct)} %, worst ≤ ${f2(l.worstGapPct)} %; concealed ≤ ${f2(l.meanConcealedPct)} % mean, ${f2(l.worstConcealedPct)} % worst; loss ≤ ${f2(l.meanLossPct)} %; pitch checks failed ≤ ${f1(l.pitchFailPct)} %; stall ≤ ${f1(l.longestStallMs)} ms`;
   process.stdout.write(`Fixed limits: ${said(QUALITY_LIMITS)}.\n`);
@@ -354,7 +366,7 @@ async function main(): Promise<void> {
   if (steps[0]?.quality.reasons.length) process.stdout.write(`The baseline itself was over the fixed limits (${steps[0].quality.reasons.join('; ')}): the machine was busy with other work.\n`);
 
   const h0 = http[0];
-  process.stdout.write(`\nJoin endpoint under HTTP load: autocannon, ${HTTP_CONNECTIONS} connections, ${HTTP_SECONDS} s each, server in this process, load from a worker thread\n\n`);
+  process.stdout.write(`\nJoin endpoint under HTTP load: autocannon, ${HTTP_CONNECTIONS} connections, best of ${HTTP_ROUNDS} interleaved rounds of ${HTTP_SECONDS} s, server in this process, load from a worker thread\n\n`);
   process.stdout.write(
     table(
       ['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'req/s vs health'],
@@ -362,7 +374,7 @@ async function main(): Promise<void> {
     ),
   );
   process.stdout.write(`\nwhole run: ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ cores: os.cpus().length, processes: PROCS, measureSeconds: MEASURE_S, publish: PUBLISH, sfuIdleRssMb: idleRssMb, machineBusyBeforePct: busyBefore, limits: QUALITY_LIMITS, limitsAfterBaseline: limits, steps, degradedAtLessons: degradedAt?.lessons ?? null, lastCleanLessons: lastGood?.lessons ?? null, http }, null, 2));
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ cores: os.cpus().length, processes: PROCS, measureSeconds: MEASURE_S, publish: PUBLISH, sfuIdleRssMb: idleRssMb, machineBusyBeforePct: busyBefore, limits: QUALITY_LIMITS, limitsAfterBaseline: limits, steps, degradedAtLessons: degradedAt?.lessons ?? null, sfuCpuPctPerLesson: sfuPerLesson, clientCpuPctPerLesson: clientsPerLesson, lastCleanLessons: lastGood?.lessons ?? null, http }, null, 2));
 }
 
 main().catch((err) => {

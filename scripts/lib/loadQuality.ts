@@ -90,3 +90,17 @@ export function limitsAfterBaseline(base: StepQuality, limits = QUALITY_LIMITS):
     longestStallMs: twice(base.longestStallMs, limits.longestStallMs),
   };
 }
+
+/** Least-squares slope of y over x (e.g. SFU CPU % per added lesson); NaN with fewer than two distinct x. */
+export function linearSlope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i] - mx) * (ys[i] - my);
+    sxx += (xs[i] - mx) ** 2;
+  }
+  return sxx > 0 ? sxy / sxx : Number.NaN;
+}

@@ -1,5 +1,5 @@
 import type { ContinuityReport } from '../lib/ContinuityMeter';
-import { judgeStep, limitsAfterBaseline, QUALITY_LIMITS } from '../lib/loadQuality';
+import { judgeStep, limitsAfterBaseline, linearSlope, QUALITY_LIMITS } from '../lib/loadQuality';
 import { ContinuityMeter, energyShare, loudestCandidate } from '../lib/ContinuityMeter';
 import { cpuPercent, machineBusyPercent, parseMachineStat, parseProcStat, parseVmRssKb } from '../lib/procstat';
 import { participantFrequencies, ViolinTone } from '../lib/ViolinTone';
@@ -157,4 +157,10 @@ describe('limitsAfterBaseline', () => {
     expect(judgeStep(step, l).reasons).toEqual([]);
     expect(judgeStep(step).reasons.length).toBeGreaterThan(0);
   });
+});
+
+test('linearSlope: CPU per added lesson from the steps, NaN from one step', () => {
+  expect(linearSlope([1, 2, 4, 8], [3, 4, 6, 10])).toBeCloseTo(1);
+  expect(linearSlope([1, 2, 4], [3.1, 4.9, 6.2])).toBeCloseTo(0.979, 3);
+  expect(linearSlope([4], [6])).toBeNaN();
 });
