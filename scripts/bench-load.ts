@@ -54,6 +54,8 @@ interface Step {
   sendCodec: string;
   quality: StepQuality;
   worst: { identity: string; gapPct: number; longestGapMs: number; longestStallMs: number } | null;
+  /** Every participant's own figures (JSON only). */
+  results: ParticipantResult[];
   error?: string;
 }
 
@@ -190,12 +192,13 @@ async function runStep(livekit: RunningLiveKit, lessons: number, limits: typeof 
       sendCodec: results.find((r) => r.sdk?.sendCodec)?.sdk?.sendCodec ?? '?',
       quality,
       worst: worst && { identity: worst.identity, gapPct: worst.continuity.gapPct, longestGapMs: worst.continuity.longestGapMs, longestStallMs: worst.continuity.longestStallMs },
+      results,
     };
   } catch (err) {
     const message = (err as Error).message;
     return {
       ...base, seconds: 0, sfuCpuPct: Number.NaN, sfuRssMb: readRssKb(livekit.process.pid!) / 1024, clientCpuPct: Number.NaN, machineBusyPct: Number.NaN,
-      meanJoinMs: Number.NaN, meanSentKbps: null, sendCodec: '?', quality: judgeStep([]), worst: null, error: message,
+      meanJoinMs: Number.NaN, meanSentKbps: null, sendCodec: '?', quality: judgeStep([]), worst: null, results: [], error: message,
     };
   } finally {
     await Promise.all(hosts.map((h) => h.close()));
@@ -300,6 +303,11 @@ async function main(): Promise<void> {
       const s = await runStep(livekit, n, limits);
       steps.push(s);
       process.stderr.write(`  SFU ${f1(s.sfuCpuPct)} % CPU, clients ${f1(s.clientCpuPct)} %, machine ${f1(s.machineBusyPct)} % busy; gaps ${f2(s.quality.meanGapPct)} %, concealed ${f2(s.quality.meanConcealedPct)} %${s.error ? `; ${s.error}` : ''}${s.quality.reasons.length ? `; over the limits: ${s.quality.reasons.join(', ')}` : ''}\n`);
+      // A receiver that heard (almost) nothing: say whether packets came and whether its partner sent.
+      for (const r of s.results.filter((x) => x.continuity.gapPct > 50)) {
+        const partner = s.results.find((x) => x.identity === r.identity.replace(/^(teacher|student)/, (m) => (m === 'teacher' ? 'student' : 'teacher')));
+        process.stderr.write(`  ${r.identity} heard ${f1(100 - r.continuity.gapPct)} % of its frames: ${r.sdk ? `${r.sdk.packetsReceived} packets received, ${r.sdk.packetsLost} lost` : 'no SDK stats'}; its partner sent ${f1(partner?.sdk?.sentKbps ?? null)} kbps\n`);
+      }
       if (s.error) {
         degradedAt = s;
         break;

@@ -60,7 +60,7 @@ export function judgeStep(rows: QualityFigures[], limits = QUALITY_LIMITS): Step
     reasons: [],
   };
   const over = (what: string, v: number | null, limit: number, unit = '%') => {
-    if (v !== null && v > limit) q.reasons.push(`${what} ${v.toFixed(2)}${unit} > ${limit}${unit}`);
+    if (v !== null && v > limit) q.reasons.push(`${what} ${v.toFixed(2)}${unit} > ${+limit.toFixed(2)}${unit}`);
   };
   if (rows.length === 0) q.reasons.push('no participant reported');
   over('mean gaps', q.meanGapPct, limits.meanGapPct);
