@@ -69,7 +69,8 @@ class Host {
   constructor() {
     // NODE_ENV=production keeps the SDK's own logger at info rather than debug.
     this.child = fork(path.join(ROOT, 'scripts', 'load', 'participants.ts'), [], {
-      execArgv: ['--import', 'tsx'],
+      // MUSE_LOAD_PROFILE=DIR writes a V8 CPU profile of each load generator (where its JavaScript time goes).
+      execArgv: ['--import', 'tsx', ...(process.env.MUSE_LOAD_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.MUSE_LOAD_PROFILE}`] : [])],
       env: { ...process.env, NODE_ENV: 'production' },
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
