@@ -3,7 +3,8 @@
 // it is packaged (HLS by stream copy) and uploaded; the student finds it, the playlist holds duration/4 s segments,
 // it plays to the end, seeking lands and frames play after it, speed 0.5× plays at half speed with the pitch kept,
 // the A–B loop stays between A and B; watching appears in the practice log; "practise with this" opens the practice
-// page with the video, the metronome and the tuner. A VP8 WebM (MediaRecorder's format) is kept as the original.
+// page with the video, the metronome and the tuner. A dead ffmpeg instance is replaced and packaging still succeeds.
+// A VP9/Opus WebM becomes fMP4 segments; a VP8 WebM (MediaRecorder's default) is kept as the original.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -139,8 +140,14 @@ test('the teacher uploads an H.264/AAC video; it is packaged as HLS with duratio
     '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=25:duration=${DURATION_S}`, '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${DURATION_S}`,
     '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-keyint_min', '50', '-sc_threshold', '0', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k', '-shortest',
   ], 'test.mp4');
+  // The page's ffmpeg instance dies behind the loader's back (as after a crash): packaging must notice, terminate
+  // it, load a fresh one and succeed on the second try.
+  await page.evaluate(async () => (await (window as unknown as { muse: { clips: { ffmpeg(): Promise<{ terminate(): void }> } } }).muse.clips.ffmpeg()).terminate());
+  const warnings: string[] = [];
+  page.on('console', (m) => m.type() === 'warning' && m.text().startsWith('video packaging failed') && warnings.push(m.text()));
   const { result, phases } = await uploadThroughForm(page, { name: 'bach.mp4', mimeType: 'video/mp4', buffer: Buffer.from(mp4, 'base64') }, 'Bach A minor, first page', `student:${accounts.studentId}`);
   expect(result).toMatch(/Packaged for streaming \(HLS, 3 segments of about 4 s\)/);
+  expect(warnings).toHaveLength(1);
   expect(phases).toEqual(expect.arrayContaining(['packaging', 'uploading']));
   const card = page.getByTestId('video-card').first();
   await card.waitFor();
@@ -284,6 +291,14 @@ test('"Practise with this" opens the practice page with the video beside the met
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.screenshot({ path: path.join(SHOTS, 'videos-practice-1440.png') });
   await page.getByTestId('practice-toggle').click();
+  // In Korean, at tablet size, the library's player and its controls.
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.getByRole('button', { name: 'Language / 언어' }).click();
+  await page.getByTestId('nav-library').click();
+  await page.getByText('미리보기 영상').first().waitFor();
+  expect(await page.getByTestId('video-practise').first().textContent()).toBe('이 영상으로 연습하기');
+  await page.screenshot({ path: path.join(SHOTS, 'videos-student-library-ko-1024.png') });
+  await page.getByRole('button', { name: 'Language / 언어' }).click();
 });
 
 test('a VP9/Opus WebM is packaged as fMP4 HLS segments by stream copy and plays to the end', async () => {

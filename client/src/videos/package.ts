@@ -2,11 +2,11 @@
 // re-encoding, so it takes seconds, not the video's length) when the codecs allow it (plan.ts), else the original.
 import type { FFmpeg } from '@ffmpeg/ffmpeg';
 import { VIDEO_BUNDLE_MIME, type VideoFileMime, type VideoFormat } from '../../../shared/api';
+import { encodeBundle, PLAYLIST_NAME } from '../../../shared/videoBundle';
+import { ffmpeg, resetFfmpeg, withMountedInput } from '../lib/ffmpeg';
 import { fileMime, parseProbe, planFormat, type Probe } from './plan';
 
 export { fileMime };
-import { encodeBundle, PLAYLIST_NAME } from '../../../shared/videoBundle';
-import { ffmpeg, resetFfmpeg, withMountedInput } from '../lib/ffmpeg';
 
 /** Segment length asked of ffmpeg; segments cut at the next keyframe, so their length follows the keyframe interval. */
 export const SEGMENT_SECONDS = 4;
@@ -23,7 +23,13 @@ export interface Packaged {
   keptBecause: 'codecs' | 'failed' | null;
 }
 
-async function run(f: FFmpeg, args: string[], onLine?: (line: string) => void): Promise<{ code: number; lines: string[] }> {
+/** A run that takes longer than this (ms) is taken as stuck: ffmpeg stops it (code 1) and the instance is replaced. */
+function timeLimit(bytes: number): number {
+  // Stream copy reads and writes the file once: allow a minute plus a second per 5 MB, far beyond what it needs.
+  return 60_000 + Math.ceil(bytes / 5_000_000) * 1000;
+}
+
+async function run(f: FFmpeg, args: string[], timeoutMs: number, onLine?: (line: string) => void): Promise<{ code: number; lines: string[] }> {
   const lines: string[] = [];
   const listen = ({ message }: { message: string }) => {
     lines.push(message);
@@ -31,7 +37,7 @@ async function run(f: FFmpeg, args: string[], onLine?: (line: string) => void): 
   };
   f.on('log', listen);
   try {
-    return { code: await f.exec(args), lines };
+    return { code: await f.exec(args, timeoutMs), lines };
   } finally {
     f.off('log', listen);
   }
@@ -39,11 +45,11 @@ async function run(f: FFmpeg, args: string[], onLine?: (line: string) => void): 
 
 async function probeInput(f: FFmpeg, path: string): Promise<Probe> {
   // No output named: ffmpeg prints the input's description and stops (code 1), which is all we want.
-  return parseProbe((await run(f, ['-hide_banner', '-i', path])).lines);
+  return parseProbe((await run(f, ['-hide_banner', '-i', path], 30_000)).lines);
 }
 
-/** Segments the mounted input by stream copy into /out; returns the playlist and segments as bundle entries. */
-async function segment(f: FFmpeg, path: string, format: 'hls-ts' | 'hls-fmp4', durationS: number | null, onProgress: (fraction: number) => void): Promise<{ name: string; data: Uint8Array }[]> {
+/** Segments the mounted input by stream copy into /hls (in ffmpeg's memory); returns the playlist and segments as bundle entries. */
+async function segment(f: FFmpeg, path: string, bytes: number, format: 'hls-ts' | 'hls-fmp4', durationS: number | null, onProgress: (fraction: number) => void): Promise<{ name: string; data: Uint8Array }[]> {
   const out = '/hls';
   await f.createDir(out).catch(() => undefined);
   const ts = format === 'hls-ts';
@@ -55,7 +61,7 @@ async function segment(f: FFmpeg, path: string, format: 'hls-ts' | 'hls-fmp4', d
     '-hls_segment_filename', `${out}/seg%03d.${ts ? 'ts' : 'm4s'}`, `${out}/${PLAYLIST_NAME}`,
   ];
   try {
-    const { code, lines } = await run(f, args, (line) => {
+    const { code, lines } = await run(f, args, timeLimit(bytes), (line) => {
       const m = /time=(\d+):(\d+):(\d+(?:\.\d+)?)/.exec(line);
       if (m && durationS) onProgress(Math.min(1, (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) / durationS));
     });
@@ -94,7 +100,7 @@ export async function packageVideo(file: File, onProgress: (phase: 'probing' | '
         const format = planFormat(probe);
         if (format === 'file') return original(probe, 'codecs');
         onProgress('packaging', 0);
-        const files = await segment(f, path, format, probe.durationS, (x) => onProgress('packaging', x));
+        const files = await segment(f, path, file.size, format, probe.durationS, (x) => onProgress('packaging', x));
         const segments = files.filter((x) => /^seg/.test(x.name)).length;
         onProgress('packaging', 1);
         return { format, blob: encodeBundle(files), filetype: VIDEO_BUNDLE_MIME, durationMs: probe.durationS !== null ? Math.round(probe.durationS * 1000) : null, segments, probe, keptBecause: null };
