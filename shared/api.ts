@@ -483,3 +483,78 @@ export interface PracticeSession extends PracticeSessionRequest {
   minutes: number;
   createdAt: string;
 }
+
+// ---------------------------------------------------------------------------
+// Preview videos (issue 9): the teacher uploads a video for a student, a lesson or the whole studio; the browser
+// packages it for streaming (HLS by stream copy) when the codecs allow, else the original file is kept.
+
+/** Containers a teacher may upload as they are (the fallback when the codecs cannot be segmented). */
+export const VIDEO_FILE_MIME = ['video/mp4', 'video/webm', 'video/quicktime'] as const;
+export type VideoFileMime = (typeof VIDEO_FILE_MIME)[number];
+/** The upload is a packaged HLS stream (shared/videoBundle.ts): playlist and segments in one file. */
+export const VIDEO_BUNDLE_MIME = 'application/x-muse-hls-bundle';
+/** hls-ts: MPEG-TS segments (H.264/AAC); hls-fmp4: fragmented MP4 segments (VP9/Opus); file: the original, Range. */
+export const VIDEO_FORMATS = ['hls-ts', 'hls-fmp4', 'file'] as const;
+export type VideoFormat = (typeof VIDEO_FORMATS)[number];
+export const VIDEO_AUDIENCE = ['student', 'lesson', 'studio'] as const;
+export type VideoAudience = (typeof VIDEO_AUDIENCE)[number];
+
+/** Upload-Metadata of a tus upload of a preview video (purpose=video; values are strings, as tus sends them). */
+export const videoUploadMetadata = z
+  .object({
+    purpose: z.literal('video'),
+    title: z.string().trim().min(1, 'is required').max(200),
+    piece: z.string().trim().max(200).default(''),
+    notes: z.string().max(2000).default(''),
+    audience: z.enum(VIDEO_AUDIENCE),
+    /** The student's or the lesson's id; empty for the whole studio. */
+    target: z.string().max(40).default(''),
+    format: z.enum(VIDEO_FORMATS),
+    filetype: z.enum([...VIDEO_FILE_MIME, VIDEO_BUNDLE_MIME]),
+    durationMs: z.coerce.number().int().min(0).max(24 * 3600_000).optional(),
+    /** The browser's id for this upload: sent twice, stored once. */
+    clientId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8 to 64 letters, digits, - or _'),
+  })
+  .refine((m) => m.audience === 'studio' || m.target.length > 0, { path: ['target'], message: 'names the student or lesson' })
+  .refine((m) => (m.format === 'file') === (m.filetype !== VIDEO_BUNDLE_MIME), { path: ['filetype'], message: 'does not match the format' });
+export type VideoUploadMetadata = z.infer<typeof videoUploadMetadata>;
+
+export interface VideoInfo {
+  id: string;
+  title: string;
+  piece: string;
+  notes: string;
+  audience: VideoAudience;
+  /** Who or what it is for, as the viewer may see it (the student's name, the lesson's title, or empty). */
+  targetId: string;
+  targetName: string;
+  format: VideoFormat;
+  /** Of the original (file) or of the segments (video/mp2t, video/mp4). */
+  mime: string;
+  size: number;
+  durationMs: number | null;
+  segments: number;
+  createdAt: string;
+  /** What to play: the HLS playlist, or the file itself (Range requests welcome). */
+  url: string;
+}
+
+export interface VideoList {
+  videos: VideoInfo[];
+}
+
+/** POST /api/videos/:id/watches: a stretch of watching, sent by a student's player when it pauses or closes. */
+export const videoWatchRequest = z.object({
+  startedAt: z.iso.datetime({ message: 'must be an ISO date-time such as 2026-03-26T17:00:00Z' }),
+  seconds: z.number().min(1, 'must be 1 s to 12 h').max(43200, 'must be 1 s to 12 h'),
+});
+export type VideoWatchRequest = z.infer<typeof videoWatchRequest>;
+
+export interface VideoWatch {
+  id: string;
+  studentId: string;
+  videoId: string;
+  videoTitle: string;
+  startedAt: string;
+  seconds: number;
+}

@@ -13,6 +13,7 @@ import { CLIPS_POST_PATH, clipUploadHandler, recordingRoutes, uploadEndpoint, UP
 import { practiceRoutes } from './routes/practice';
 import { roomRoutes } from './routes/rooms';
 import { studentRoutes } from './routes/students';
+import { videoRoutes } from './routes/videos';
 import type { Ctx } from './services/context';
 import { serverSecret } from './services/secrets';
 import { openDatabase, type Db } from './storage/db';
@@ -79,6 +80,7 @@ export function createApp(config: Config, options: AppOptions = {}): MuseApp {
   api.use(lessonRoutes(ctx));
   api.use(recordingRoutes(ctx));
   api.use(practiceRoutes(ctx));
+  api.use(videoRoutes(ctx));
   api.use((req) => {
     throw new HttpError(404, 'not_found', `There is no API endpoint ${req.method} ${req.baseUrl}${req.path}.`);
   });

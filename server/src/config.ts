@@ -28,6 +28,7 @@ const schema = z.object({
   MUSE_LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(5),
   MUSE_LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   MUSE_RECORDING_MAX_MB: z.coerce.number().int().min(1).max(100_000).default(2048),
+  MUSE_VIDEO_MAX_MB: z.coerce.number().int().min(1).max(100_000).default(2048),
 });
 
 export interface Config {
@@ -56,6 +57,8 @@ export interface Config {
   loginWindowMinutes: number;
   /** Largest recording one upload may carry (bytes). */
   recordingMaxBytes: number;
+  /** Largest preview video (packaged or original) one upload may carry (bytes). */
+  videoMaxBytes: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -85,5 +88,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginMaxAttempts: c.MUSE_LOGIN_MAX_ATTEMPTS,
     loginWindowMinutes: c.MUSE_LOGIN_WINDOW_MINUTES,
     recordingMaxBytes: c.MUSE_RECORDING_MAX_MB * 1024 * 1024,
+    videoMaxBytes: c.MUSE_VIDEO_MAX_MB * 1024 * 1024,
   };
 }

@@ -93,6 +93,18 @@ const rows: Row[] = [
   },
   { name: 'GET /api/clips/:id/file (guessed id)', call: (a) => a.get('/api/clips/c0123456789abcdef0123/file'), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
   { name: 'GET /api/recordings/:id/file (guessed id)', call: (a) => a.get('/api/recordings/r0123456789abcdef0123/file'), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
+  {
+    // Preview videos: only teachers upload (for their own studio here); students 403.
+    name: 'POST /api/uploads (a preview video for the studio)',
+    call: (a) => a.post('/api/uploads').set('Tus-Resumable', '1.0.0').set('Upload-Length', '1000')
+      .set('Upload-Metadata', Object.entries({ purpose: 'video', title: 'Preview', audience: 'studio', format: 'file', filetype: 'video/mp4', clientId: `authz-${Math.random().toString(36).slice(2, 12)}` }).map(([k, v]) => `${k} ${b64(v)}`).join(',')),
+    expect: { anon: 401, A: 201, A1: 403, A2: 403, B: 201, B1: 403 },
+  },
+  { name: 'GET /api/videos', call: (a) => a.get('/api/videos'), expect: { anon: 401, A: 200, A1: 200, A2: 200, B: 200, B1: 200 } },
+  { name: 'GET /api/videos/:id (guessed id)', call: (a) => a.get('/api/videos/v0123456789abcdef0123'), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
+  { name: 'GET /api/videos/:id/hls/index.m3u8 (guessed id)', call: (a) => a.get('/api/videos/v0123456789abcdef0123/hls/index.m3u8'), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
+  { name: 'POST /api/videos/:id/watches (guessed id)', call: (a) => a.post('/api/videos/v0123456789abcdef0123/watches').send({ startedAt: '2026-03-01T09:00:00Z', seconds: 5 }), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
+  { name: 'GET /api/practice/videos?studentId=A1', call: (a) => a.get('/api/practice/videos').query({ studentId: who.A1.me.id }), expect: { anon: 401, A: 200, A1: 200, A2: 404, B: 404, B1: 404 } },
   { name: 'POST /api/dev/rooms/token (dev rooms off)', call: (a) => a.post('/api/dev/rooms/token').send({ room: 'any-room', name: 'x', role: 'student' }), expect: everyone(404) },
 ];
 

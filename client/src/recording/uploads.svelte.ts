@@ -2,6 +2,7 @@
 // (the upload URL lives in IndexedDB with the recording). Progress is state the UI shows as it is.
 import { Upload, type HttpResponse } from 'tus-js-client';
 import type { RecordingMime, UploadMetadata } from '../../../shared/api';
+import { chunkBytes, refusal, RETRY_DELAYS, serverMessage } from '../lib/tus';
 import { allRecordings, getRecording, updateRecording, type LocalRecording } from './store';
 
 /** failed: will be tried again; refused: the server said no (not one of your lessons, too large…), not retried. */
@@ -20,30 +21,7 @@ export interface UploadEntry {
   tookMs: number | null;
 }
 
-const CHUNK_BYTES = 4 * 1024 * 1024;
-/** Retried inside tus-js-client first; after that, the whole upload is tried again this much later. */
-const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000];
 const AGAIN_AFTER_MS = 15000;
-
-/** A 4xx other than 409/423 will not change by retrying; a lost connection or a 5xx might. */
-function refusal(status: number): boolean {
-  return status >= 400 && status < 500 && status !== 409 && status !== 423;
-}
-
-/** Our server's own words ({"error":{"message"}}), when the response has them. */
-function serverMessage(res: HttpResponse | null | undefined): string | null {
-  try {
-    return (JSON.parse(res?.getBody() ?? '') as { error?: { message?: string } }).error?.message ?? null;
-  } catch {
-    return null;
-  }
-}
-
-function chunkBytes(): number {
-  // Browser tests use small chunks to cut the connection between two of them.
-  const test = navigator.webdriver ? Number(localStorage.getItem('muse.uploadChunkBytes')) : 0;
-  return test > 0 ? test : CHUNK_BYTES;
-}
 
 /** The container type the server accepts (without codec parameters). */
 export function containerType(mime: string): RecordingMime {

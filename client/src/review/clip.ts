@@ -1,28 +1,13 @@
-// Clips of a recording with ffmpeg.wasm, loaded on first use from our own server (Vite bundles @ffmpeg/core's
-// ESM build and its wasm as assets: no CDN). Two ways: stream copy (instant, no quality loss, cut on packet
-// boundaries: 20 ms for Opus) and exact (decoded and cut to the sample, written as FLAC; ffmpeg.wasm 0.12 crashes
-// encoding stereo libopus, and FLAC is lossless anyway).
-import { FFmpeg } from '@ffmpeg/ffmpeg';
-import coreURL from '@ffmpeg/core?url';
-import wasmURL from '@ffmpeg/core/wasm?url';
+// Clips of a recording with ffmpeg.wasm (the page's one instance, lib/ffmpeg.ts). Two ways: stream copy (instant,
+// no quality loss, cut on packet boundaries: 20 ms for Opus) and exact (decoded and cut to the sample, written as
+// FLAC; ffmpeg.wasm 0.12 crashes encoding stereo libopus, and FLAC is lossless anyway).
 import type { ApiErrorBody, ClipInfo } from '../../../shared/api';
 import { ApiError } from '../lib/api';
+import { ffmpeg } from '../lib/ffmpeg';
+
+export { ffmpeg };
 
 export type ClipMode = 'copy' | 'exact';
-
-let loaded: Promise<FFmpeg> | null = null;
-
-export function ffmpeg(): Promise<FFmpeg> {
-  loaded ??= (async () => {
-    const f = new FFmpeg();
-    await f.load({ coreURL, wasmURL });
-    return f;
-  })().catch((err) => {
-    loaded = null;
-    throw err;
-  });
-  return loaded;
-}
 
 const ext = (mime: string) => (mime.includes('mp4') ? 'm4a' : 'webm');
 const sec = (s: number) => s.toFixed(3);

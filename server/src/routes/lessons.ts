@@ -8,6 +8,7 @@ import type { Ctx } from '../services/context';
 import { authorizeLessonJoin, cancelOccurrence, createLesson, deleteLesson, feedIcs, lessonDto, lessonIcs, listOccurrences, ownLesson, updateLesson, visibleLesson } from '../services/lessons';
 import { userForFeedToken } from '../services/people';
 import { lessonRecordingFiles } from '../services/recordings';
+import { lessonVideoDirs } from '../services/videos';
 import { baseUrl, parse, requireTeacher, requireUser } from './http';
 import { joinResponse } from './rooms';
 
@@ -59,9 +60,9 @@ export function lessonRoutes(ctx: Ctx): Router {
   });
 
   router.delete('/lessons/:id', async (req, res) => {
-    const files = lessonRecordingFiles(ctx, req.params.id);
+    const files = [...lessonRecordingFiles(ctx, req.params.id), ...lessonVideoDirs(ctx, req.params.id)];
     deleteLesson(ctx, requireUser(res), req.params.id);
-    await Promise.all(files.map((f) => rm(f, { force: true })));
+    await Promise.all(files.map((f) => rm(f, { recursive: true, force: true })));
     res.status(204).end();
   });
 

@@ -3,13 +3,15 @@
 import { FileStore } from '@tus/file-store';
 import { Server as TusServer } from '@tus/server';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
+import { rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
-import { CLIP_MIME, clipInput, uploadMetadata, type ClipList, type ClipMime, type Library, type RecordingList, type UploadMetadata } from '../../../shared/api';
+import { CLIP_MIME, clipInput, uploadMetadata, VIDEO_BUNDLE_MIME, VIDEO_FILE_MIME, videoUploadMetadata, type ClipList, type ClipMime, type Library, type RecordingList, type UploadMetadata, type VideoUploadMetadata } from '../../../shared/api';
 import { clipInfo, clipPath, createClip, library, listClips, readableClip } from '../services/clips';
 import { fromZod, HttpError } from '../errors';
 import { log } from '../log';
 import type { Ctx } from '../services/context';
 import { getUser, sessionUser, type UserRow } from '../services/people';
+import { authorizeVideoUpload, storeVideo } from '../services/videos';
 import { authorizeUpload, listRecordings, newUploadId, readableRecording, recordingPath, storeUpload, uploadFilePath, uploadsDir } from '../services/recordings';
 import { originAllowed, readCookie, requireUser, SESSION_COOKIE } from './http';
 
@@ -30,6 +32,18 @@ export function parseTusMetadata(header: string | undefined): Record<string, str
 function validMetadata(raw: Record<string, string | null | undefined>): UploadMetadata {
   const r = uploadMetadata.safeParse(raw);
   if (!r.success) throw fromZod(r.error, 'upload metadata');
+  return r.data;
+}
+
+/** A preview video's metadata; a container we cannot play is refused as such (415), before any byte is sent. */
+function validVideoMetadata(raw: Record<string, string | null | undefined>): VideoUploadMetadata {
+  const type = raw.filetype ?? '';
+  if (type !== VIDEO_BUNDLE_MIME && !(VIDEO_FILE_MIME as readonly string[]).includes(type)) {
+    throw new HttpError(415, 'unsupported_type', `${type || 'This file type'} cannot be used as a preview video. Upload an mp4, webm or mov file.`);
+  }
+  // tus reads a key sent with an empty value as null; the schema's defaults apply to absent keys.
+  const r = videoUploadMetadata.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null && v !== undefined)));
+  if (!r.success) throw fromZod(r.error, 'video details');
   return r.data;
 }
 
@@ -54,7 +68,7 @@ export function uploadEndpoint(ctx: Ctx): { handler: RequestHandler; sweep(): Pr
     path: UPLOADS_PATH,
     datastore,
     relativeLocation: true,
-    maxSize: ctx.config.recordingMaxBytes,
+    maxSize: Math.max(ctx.config.recordingMaxBytes, ctx.config.videoMaxBytes),
     namingFunction: () => newUploadId(),
     async onUploadCreate(req, upload) {
       const user = ownerOf(req);
@@ -62,10 +76,25 @@ export function uploadEndpoint(ctx: Ctx): { handler: RequestHandler; sweep(): Pr
       // Who uploads is what the session says, never what the metadata claims.
       return { metadata: { ...upload.metadata, owner: user.id } };
     },
-    async onUploadFinish(_req, upload) {
+    async onUploadFinish(_req, upload): Promise<{ headers: Record<string, string> }> {
       const meta = upload.metadata ?? {};
       const user = meta.owner ? getUser(ctx, meta.owner) : undefined;
       if (!user) throw tusError(new HttpError(404, 'upload_not_found', 'This upload has no owner any more.'));
+      if (meta.purpose === 'video') {
+        try {
+          const row = await storeVideo(ctx, uploadFilePath(ctx, upload.id), user, validVideoMetadata(meta));
+          log.info('videos.stored', { id: row.id, teacher: row.teacher_id, format: row.format, size: row.size, segments: row.segments });
+          return { headers: { 'Muse-Video-Id': row.id } };
+        } catch (err) {
+          log.warn('videos.refused', { upload: upload.id, error: String(err instanceof HttpError ? err.message : err) });
+          if (err instanceof HttpError) throw tusError(err);
+          throw tusError(new HttpError(500, 'store_failed', 'The video arrived but could not be stored. Upload it again.'));
+        } finally {
+          // Stored (the file was moved) or refused: nothing of the upload stays behind.
+          await rm(uploadFilePath(ctx, upload.id), { force: true });
+          await datastore.configstore.delete(upload.id).catch(() => undefined);
+        }
+      }
       try {
         const row = await storeUpload(ctx, uploadFilePath(ctx, upload.id), user, validMetadata(meta));
         await datastore.configstore.delete(upload.id);
@@ -89,9 +118,20 @@ export function uploadEndpoint(ctx: Ctx): { handler: RequestHandler; sweep(): Pr
       if (req.method === 'GET') throw new HttpError(404, 'not_found', 'Uploads cannot be downloaded here.');
       const id = req.path.replace(/^\/+/, '');
       if (req.method === 'POST' && id === '') {
-        const meta = validMetadata(parseTusMetadata(req.get('upload-metadata')));
-        authorizeUpload(ctx, user, meta.occurrence);
+        const raw = parseTusMetadata(req.get('upload-metadata'));
         const length = Number(req.get('upload-length'));
+        if (raw.purpose === 'video') {
+          authorizeVideoUpload(ctx, user, validVideoMetadata(raw));
+          if (!Number.isFinite(length) || length <= 0) throw new HttpError(400, 'invalid_input', 'Send the video size (Upload-Length) with the upload.');
+          if (length > ctx.config.videoMaxBytes) {
+            throw new HttpError(413, 'too_large', `The video is ${Math.ceil(length / 1048576)} MB; at most ${ctx.config.videoMaxBytes / 1048576} MB can be uploaded. Export it smaller (e.g. 720p) and try again.`);
+          }
+          (req as Request & { museUser?: UserRow }).museUser = user;
+          req.url = req.originalUrl;
+          return await tus.handle(req, res);
+        }
+        const meta = validMetadata(raw);
+        authorizeUpload(ctx, user, meta.occurrence);
         if (!Number.isFinite(length) || length <= 0) throw new HttpError(400, 'invalid_input', 'Send the recording size (Upload-Length) with the upload.');
         if (length > ctx.config.recordingMaxBytes) {
           throw new HttpError(413, 'too_large', `The recording is ${Math.ceil(length / 1048576)} MB; at most ${ctx.config.recordingMaxBytes / 1048576} MB can be uploaded.`);

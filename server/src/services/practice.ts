@@ -47,11 +47,17 @@ export function recordPractice(ctx: Ctx, student: UserRow, req: PracticeSessionR
 
 /** A student's sessions, newest first: for the student themself or their teacher; 404 for anyone else. */
 export function listPractice(ctx: Ctx, viewer: UserRow, studentId: string | undefined, limit = 100): PracticeSession[] {
+  const id = practiceStudent(ctx, viewer, studentId);
+  const rows = ctx.db.prepare('SELECT * FROM practice_sessions WHERE student_id = ? ORDER BY started_at DESC LIMIT ?').all(id, limit) as Row[];
+  return rows.map(toSession);
+}
+
+/** Whose practice log the viewer asks for (themself when a student names nobody); their own or their student's only. */
+export function practiceStudent(ctx: Ctx, viewer: UserRow, studentId: string | undefined): string {
   const id = studentId ?? (viewer.role === 'student' ? viewer.id : undefined);
   if (!id) throw new HttpError(400, 'invalid_input', 'Say whose practice log to show.', { studentId: 'is required' });
   const student = getUser(ctx, id);
   const allowed = student?.role === 'student' && (student.id === viewer.id || student.teacher_id === viewer.id);
   if (!allowed) throw new HttpError(404, 'student_not_found', 'There is no such student on your list.');
-  const rows = ctx.db.prepare('SELECT * FROM practice_sessions WHERE student_id = ? ORDER BY started_at DESC LIMIT ?').all(id, limit) as Row[];
-  return rows.map(toSession);
+  return id;
 }
