@@ -354,19 +354,29 @@ export type RecordingMime = (typeof RECORDING_MIME)[number];
 export const RECORDING_KIND = ['audio', 'video'] as const;
 export type RecordingKind = (typeof RECORDING_KIND)[number];
 
-/** Upload-Metadata of a tus upload to /api/uploads (values are strings, as tus sends them). */
-export const uploadMetadata = z.object({
-  /** The occurrence id, `<lessonId>.<basic UTC start>`. */
-  occurrence: z.string().min(3).max(80),
-  kind: z.enum(RECORDING_KIND),
-  /** The container type without codec parameters. */
-  filetype: z.enum(RECORDING_MIME),
-  /** The browser's id for the recording (IndexedDB key). */
-  recordingId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8 to 64 letters, digits, - or _'),
-  startedAt: z.iso.datetime({ offset: true }).optional(),
-  endedAt: z.iso.datetime({ offset: true }).optional(),
-  durationMs: z.coerce.number().int().min(0).max(24 * 3600_000).optional(),
-});
+/** A practice session's key, made by the practice page when the session starts (links its recordings to the log). */
+export const practiceKey = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8 to 64 letters, digits, - or _');
+
+/**
+ * Upload-Metadata of a tus upload to /api/uploads (values are strings, as tus sends them). A lesson recording names
+ * its occurrence; a practice recording names the practice session's key instead.
+ */
+export const uploadMetadata = z
+  .object({
+    /** The occurrence id, `<lessonId>.<basic UTC start>`. */
+    occurrence: z.string().min(3).max(80).optional(),
+    /** The practice session's key (practice recordings only). */
+    practice: practiceKey.optional(),
+    kind: z.enum(RECORDING_KIND),
+    /** The container type without codec parameters. */
+    filetype: z.enum(RECORDING_MIME),
+    /** The browser's id for the recording (IndexedDB key). */
+    recordingId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8 to 64 letters, digits, - or _'),
+    startedAt: z.iso.datetime({ offset: true }).optional(),
+    endedAt: z.iso.datetime({ offset: true }).optional(),
+    durationMs: z.coerce.number().int().min(0).max(24 * 3600_000).optional(),
+  })
+  .refine((m) => (m.occurrence === undefined) !== (m.practice === undefined), { path: ['occurrence'], message: 'name either a lesson occurrence or a practice session' });
 export type UploadMetadata = z.infer<typeof uploadMetadata>;
 
 export interface RecordingInfo {
@@ -443,6 +453,28 @@ export interface LibraryOccurrence {
 }
 export interface Library {
   occurrences: LibraryOccurrence[];
+  /** Practice recordings: a student's own; a teacher's students'. Newest first. */
+  practice: PracticeRecordingInfo[];
+}
+
+/** A recording the student made on the practice page (their mic, or their camera with it). */
+export interface PracticeRecordingInfo {
+  id: string;
+  student: { id: string; name: string };
+  /** The practice session's key, and the logged session's id once the log has it. */
+  practiceKey: string;
+  practiceSessionId: string | null;
+  kind: RecordingKind;
+  mime: string;
+  size: number;
+  sha256: string;
+  durationMs: number | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  createdAt: string;
+  /** GET it (Range requests welcome): the student and their teacher only. */
+  url: string;
+  clientId: string;
 }
 
 // ---------------------------------------------------------------------------
@@ -473,6 +505,8 @@ export const practiceSessionRequest = z.object({
   durationSeconds: z.number().int().min(1, 'must be 1 s to 12 h').max(43200, 'must be 1 s to 12 h'),
   tempos: z.array(z.number().min(METRONOME_LIMITS.minBpm).max(METRONOME_LIMITS.maxBpm)).max(100, 'at most 100 tempos'),
   tuner: z.object({ G: stringStats.optional(), D: stringStats.optional(), A: stringStats.optional(), E: stringStats.optional() }).strict(),
+  /** The page's key for this session: its practice recordings carry the same key. */
+  key: practiceKey.optional(),
 });
 export type PracticeSessionRequest = z.infer<typeof practiceSessionRequest>;
 

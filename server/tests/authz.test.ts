@@ -93,6 +93,15 @@ const rows: Row[] = [
   },
   { name: 'GET /api/clips/:id/file (guessed id)', call: (a) => a.get('/api/clips/c0123456789abcdef0123/file'), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
   { name: 'GET /api/recordings/:id/file (guessed id)', call: (a) => a.get('/api/recordings/r0123456789abcdef0123/file'), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
+  { name: 'GET /api/practice/recordings/:id/file (guessed id)', call: (a) => a.get('/api/practice/recordings/r0123456789abcdef0123/file'), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
+  {
+    // Practice recordings are kept for students only.
+    name: 'POST /api/uploads (tus create) of a practice recording',
+    call: (a) =>
+      a.post('/api/uploads').set('Tus-Resumable', '1.0.0').set('Upload-Length', '1000')
+        .set('Upload-Metadata', `practice ${b64('prac-0123456789abcdef')},kind ${b64('audio')},filetype ${b64('audio/webm')},recordingId ${b64(`authz-${Math.random().toString(36).slice(2)}`)}`),
+    expect: { anon: 401, A: 403, A1: 201, A2: 201, B: 403, B1: 201 },
+  },
   { name: 'POST /api/dev/rooms/token (dev rooms off)', call: (a) => a.post('/api/dev/rooms/token').send({ room: 'any-room', name: 'x', role: 'student' }), expect: everyone(404) },
 ];
 

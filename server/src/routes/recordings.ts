@@ -5,6 +5,7 @@ import { Server as TusServer } from '@tus/server';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
 import type { IncomingMessage } from 'node:http';
 import { CLIP_MIME, clipInput, uploadMetadata, type ClipList, type ClipMime, type Library, type RecordingList, type UploadMetadata } from '../../../shared/api';
+import { authorizePracticeUpload, storePracticeUpload } from '../services/practiceRecordings';
 import { clipInfo, clipPath, createClip, library, listClips, readableClip } from '../services/clips';
 import { fromZod, HttpError } from '../errors';
 import { log } from '../log';
@@ -67,9 +68,14 @@ export function uploadEndpoint(ctx: Ctx): { handler: RequestHandler; sweep(): Pr
       const user = meta.owner ? getUser(ctx, meta.owner) : undefined;
       if (!user) throw tusError(new HttpError(404, 'upload_not_found', 'This upload has no owner any more.'));
       try {
-        const row = await storeUpload(ctx, uploadFilePath(ctx, upload.id), user, validMetadata(meta));
+        const valid = validMetadata(meta);
+        const source = uploadFilePath(ctx, upload.id);
+        const row = valid.practice !== undefined
+          ? await storePracticeUpload(ctx, source, user, { ...valid, practice: valid.practice })
+          : await storeUpload(ctx, source, user, { ...valid, occurrence: valid.occurrence! });
         await datastore.configstore.delete(upload.id);
-        log.info('recordings.stored', { id: row.id, lesson: row.lesson_id, occurrence: row.occurrence_start, participant: row.participant_id, size: row.size });
+        if ('practice_key' in row) log.info('practice.recording_stored', { id: row.id, student: row.student_id, practice: row.practice_key, size: row.size });
+        else log.info('recordings.stored', { id: row.id, lesson: row.lesson_id, occurrence: row.occurrence_start, participant: row.participant_id, size: row.size });
         return { headers: { 'Muse-Recording-Id': row.id, 'Muse-Recording-Sha256': row.sha256 } };
       } catch (err) {
         if (err instanceof HttpError) throw tusError(err);
@@ -90,7 +96,8 @@ export function uploadEndpoint(ctx: Ctx): { handler: RequestHandler; sweep(): Pr
       const id = req.path.replace(/^\/+/, '');
       if (req.method === 'POST' && id === '') {
         const meta = validMetadata(parseTusMetadata(req.get('upload-metadata')));
-        authorizeUpload(ctx, user, meta.occurrence);
+        if (meta.practice !== undefined) authorizePracticeUpload(user);
+        else authorizeUpload(ctx, user, meta.occurrence!);
         const length = Number(req.get('upload-length'));
         if (!Number.isFinite(length) || length <= 0) throw new HttpError(400, 'invalid_input', 'Send the recording size (Upload-Length) with the upload.');
         if (length > ctx.config.recordingMaxBytes) {

@@ -8,6 +8,7 @@ import { HttpError } from '../errors';
 import type { Ctx } from './context';
 import { participantOccurrence } from './lessons';
 import type { UserRow } from './people';
+import { practiceRecordingsFor } from './practiceRecordings';
 import { looksLike, recordingInfo, type RecordingRow } from './recordings';
 import { newId } from './secrets';
 
@@ -160,5 +161,5 @@ export function library(ctx: Ctx, user: UserRow): Library {
     for (const r of ctx.db.prepare('SELECT * FROM recordings WHERE lesson_id = ? ORDER BY started_at, created_at').all(l.id) as RecordingRow[]) entry(r.occurrence_start).recordings.push(recordingInfo(ctx, r));
     for (const c of ctx.db.prepare('SELECT * FROM clips WHERE lesson_id = ? ORDER BY created_at, id').all(l.id) as ClipRow[]) entry(c.occurrence_start).clips.push(clipInfo(ctx, c));
   }
-  return { occurrences: [...out.values()].sort((a, b) => b.start.localeCompare(a.start)) };
+  return { occurrences: [...out.values()].sort((a, b) => b.start.localeCompare(a.start)), practice: practiceRecordingsFor(ctx, user) };
 }

@@ -49,18 +49,8 @@ export function looksLike(mime: RecordingMime, head: Buffer): boolean {
   return head.length >= 8 && head.toString('latin1', 4, 8) === 'ftyp';
 }
 
-/**
- * Moves a finished upload into recordings/ and records it: the hash is computed from the bytes on disk, the file
- * is fsynced, then renamed (atomic on one file system) and the folder fsynced, and only then is the row written.
- * A second upload of the same browser recording keeps the first and drops the new file.
- */
-export async function storeUpload(ctx: Ctx, source: string, owner: UserRow, meta: UploadMetadata): Promise<RecordingRow> {
-  const { lessonId, key } = authorizeUpload(ctx, owner, meta.occurrence);
-  const existing = ctx.db.prepare('SELECT * FROM recordings WHERE participant_id = ? AND client_id = ?').get(owner.id, meta.recordingId) as RecordingRow | undefined;
-  if (existing) {
-    await fsp.rm(source, { force: true });
-    return existing;
-  }
+/** Hashes an uploaded file from the bytes on disk (fsynced) and checks it is the type it claims; a mislabelled file is removed. */
+export async function checkUpload(source: string, filetype: RecordingMime): Promise<{ size: number; sha256: string }> {
   const handle = await fsp.open(source, 'r+');
   let size = 0;
   let head = Buffer.alloc(0);
@@ -75,25 +65,15 @@ export async function storeUpload(ctx: Ctx, source: string, owner: UserRow, meta
   } finally {
     await handle.close();
   }
-  if (!looksLike(meta.filetype, head)) {
+  if (!looksLike(filetype, head)) {
     await fsp.rm(source, { force: true });
-    throw new HttpError(415, 'not_a_recording', `The uploaded file is not ${meta.filetype}. Upload the recording as the browser made it.`);
+    throw new HttpError(415, 'not_a_recording', `The uploaded file is not ${filetype}. Upload the recording as the browser made it.`);
   }
-  const row: RecordingRow = {
-    id: newId('r'),
-    lesson_id: lessonId,
-    occurrence_start: key,
-    participant_id: owner.id,
-    client_id: meta.recordingId,
-    kind: meta.kind,
-    mime: meta.filetype,
-    size,
-    sha256: hash.digest('hex'),
-    duration_ms: meta.durationMs ?? null,
-    started_at: meta.startedAt ?? null,
-    ended_at: meta.endedAt ?? null,
-    created_at: ctx.now().toISOString(),
-  };
+  return { size, sha256: hash.digest('hex') };
+}
+
+/** Renames a checked upload into recordings/ (atomic on one file system) and fsyncs the folder. */
+export async function placeRecording(ctx: Ctx, source: string, row: Pick<RecordingRow, 'id' | 'mime'>): Promise<void> {
   const dir = recordingsDir(ctx);
   mkdirSync(dir, { recursive: true });
   await fsp.rename(source, recordingPath(ctx, row));
@@ -103,6 +83,37 @@ export async function storeUpload(ctx: Ctx, source: string, owner: UserRow, meta
   } finally {
     await d.close();
   }
+}
+
+/**
+ * Moves a finished upload into recordings/ and records it: the hash is computed from the bytes on disk, the file
+ * is fsynced, then renamed (atomic on one file system) and the folder fsynced, and only then is the row written.
+ * A second upload of the same browser recording keeps the first and drops the new file.
+ */
+export async function storeUpload(ctx: Ctx, source: string, owner: UserRow, meta: UploadMetadata & { occurrence: string }): Promise<RecordingRow> {
+  const { lessonId, key } = authorizeUpload(ctx, owner, meta.occurrence);
+  const existing = ctx.db.prepare('SELECT * FROM recordings WHERE participant_id = ? AND client_id = ?').get(owner.id, meta.recordingId) as RecordingRow | undefined;
+  if (existing) {
+    await fsp.rm(source, { force: true });
+    return existing;
+  }
+  const { size, sha256 } = await checkUpload(source, meta.filetype);
+  const row: RecordingRow = {
+    id: newId('r'),
+    lesson_id: lessonId,
+    occurrence_start: key,
+    participant_id: owner.id,
+    client_id: meta.recordingId,
+    kind: meta.kind,
+    mime: meta.filetype,
+    size,
+    sha256,
+    duration_ms: meta.durationMs ?? null,
+    started_at: meta.startedAt ?? null,
+    ended_at: meta.endedAt ?? null,
+    created_at: ctx.now().toISOString(),
+  };
+  await placeRecording(ctx, source, row);
   ctx.db
     .prepare(`INSERT INTO recordings (id, lesson_id, occurrence_start, participant_id, client_id, kind, mime, size, sha256, duration_ms, started_at, ended_at, created_at)
               VALUES (@id, @lesson_id, @occurrence_start, @participant_id, @client_id, @kind, @mime, @size, @sha256, @duration_ms, @started_at, @ended_at, @created_at)`)
