@@ -432,9 +432,22 @@ export interface ClipInfo {
   sha256: string;
   createdBy: { id: string; name: string };
   createdAt: string;
-  /** GET it (Range requests welcome): only the lesson's teacher and students may. */
+  /** The lesson's students see it (the teacher can take it back without deleting it). */
+  shared: boolean;
+  /** GET it (Range requests welcome): only the lesson's teacher and (while shared) students may. */
   url: string;
 }
+
+/** PATCH /api/clips/:id (the lesson's teacher only): any of title, note and shared. */
+export const clipUpdate = z
+  .object({
+    title: z.string().trim().min(1, 'is required').max(200).optional(),
+    note: z.string().max(2000).optional(),
+    shared: z.boolean().optional(),
+  })
+  .strict()
+  .refine((c) => c.title !== undefined || c.note !== undefined || c.shared !== undefined, { path: ['title'], message: 'send title, note or shared' });
+export type ClipUpdate = z.infer<typeof clipUpdate>;
 
 export interface ClipList {
   occurrenceId: string;

@@ -92,6 +92,8 @@ const rows: Row[] = [
     expect: { anon: 401, A: 400, A1: 403, A2: 404, B: 404, B1: 404 },
   },
   { name: 'GET /api/clips/:id/file (guessed id)', call: (a) => a.get('/api/clips/c0123456789abcdef0123/file'), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
+  { name: 'PATCH /api/clips/:id (guessed id)', call: (a) => a.patch('/api/clips/c0123456789abcdef0123').send({ title: 'Mine' }), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
+  { name: 'DELETE /api/clips/:id (guessed id)', call: (a) => a.delete('/api/clips/c0123456789abcdef0123').send({}), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
   { name: 'GET /api/recordings/:id/file (guessed id)', call: (a) => a.get('/api/recordings/r0123456789abcdef0123/file'), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
   { name: 'GET /api/practice/recordings/:id/file (guessed id)', call: (a) => a.get('/api/practice/recordings/r0123456789abcdef0123/file'), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
   {

@@ -303,7 +303,7 @@ export const en = {
   'clip.edit': 'Edit',
   'clip.delete': 'Delete',
   'clip.confirmDelete': 'Delete the clip “{title}”? Your student will no longer see it.',
-  'clip.shareToggle': 'Shared with {students}',
+  'clip.shareToggle': 'Share with {students}',
   'clip.notShared': 'Not shared',
   'clip.saveChanges': 'Save changes',
   'clip.cancel': 'Cancel',

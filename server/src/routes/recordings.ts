@@ -4,15 +4,15 @@ import { FileStore } from '@tus/file-store';
 import { Server as TusServer } from '@tus/server';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
 import type { IncomingMessage } from 'node:http';
-import { CLIP_MIME, clipInput, uploadMetadata, type ClipList, type ClipMime, type Library, type RecordingList, type UploadMetadata } from '../../../shared/api';
+import { CLIP_MIME, clipInput, clipUpdate, uploadMetadata, type ClipList, type ClipMime, type Library, type RecordingList, type UploadMetadata } from '../../../shared/api';
 import { authorizePracticeUpload, storePracticeUpload } from '../services/practiceRecordings';
-import { clipInfo, clipPath, createClip, library, listClips, readableClip } from '../services/clips';
+import { clipInfo, clipPath, createClip, deleteClip, library, listClips, readableClip, updateClip } from '../services/clips';
 import { fromZod, HttpError } from '../errors';
 import { log } from '../log';
 import type { Ctx } from '../services/context';
 import { getUser, sessionUser, type UserRow } from '../services/people';
 import { authorizeUpload, listRecordings, newUploadId, readableRecording, recordingPath, storeUpload, uploadFilePath, uploadsDir } from '../services/recordings';
-import { originAllowed, readCookie, requireUser, SESSION_COOKIE } from './http';
+import { originAllowed, parse, readCookie, requireUser, SESSION_COOKIE } from './http';
 
 export const UPLOADS_PATH = '/api/uploads';
 /** How long an unfinished upload is kept (a student may be offline for days after a lesson). */
@@ -171,6 +171,21 @@ export function recordingRoutes(ctx: Ctx): Router {
     const body: ClipList = { occurrenceId: req.params.id, clips: listClips(ctx, user, req.params.id) };
     res.setHeader('Cache-Control', 'private, no-store');
     res.json(body);
+  });
+
+  router.patch('/clips/:id', (req, res) => {
+    const user = requireUser(res);
+    const change = parse(clipUpdate, req.body, 'clip change');
+    const row = updateClip(ctx, user, req.params.id, change);
+    log.info('clips.updated', { id: row.id, by: user.id, fields: Object.keys(change) });
+    res.json(clipInfo(ctx, row));
+  });
+
+  router.delete('/clips/:id', async (req, res) => {
+    const user = requireUser(res);
+    const row = await deleteClip(ctx, user, req.params.id);
+    log.info('clips.deleted', { id: row.id, by: user.id, lesson: row.lesson_id });
+    res.status(204).end();
   });
 
   router.get('/clips/:id/file', (req, res, next) => {
