@@ -24,7 +24,7 @@ async function call(method: string, url: string, body: unknown, cookie?: string,
   const res = await fetch(`${app.url}/api${url}`, {
     method,
     headers: { 'content-type': type, ...(cookie ? { cookie } : {}) },
-    body: Buffer.isBuffer(body) ? body : JSON.stringify(body),
+    body: Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body),
   });
   const set = res.headers.get('set-cookie');
   return { status: res.status, body: await res.json().catch(() => null), cookie: set ? set.split(';')[0] : null };
@@ -54,7 +54,7 @@ test('the teacher renames a clip, edits its note, unshares, shares and deletes i
   const meta = { occurrence, kind: 'audio', filetype: 'audio/webm', recordingId: 'rec-clips-spec' };
   const created = await fetch(`${app.url}/api/uploads`, { method: 'POST', headers: { cookie: student, 'Tus-Resumable': '1.0.0', 'Upload-Length': String(rec.length), 'Upload-Metadata': Object.entries(meta).map(([k, v]) => `${k} ${Buffer.from(v).toString('base64')}`).join(',') } });
   expect(created.status).toBe(201);
-  const done = await fetch(new URL(created.headers.get('location')!, app.url), { method: 'PATCH', headers: { cookie: student, 'Tus-Resumable': '1.0.0', 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' }, body: rec });
+  const done = await fetch(new URL(created.headers.get('location')!, app.url), { method: 'PATCH', headers: { cookie: student, 'Tus-Resumable': '1.0.0', 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' }, body: new Uint8Array(rec) });
   const recordingId = done.headers.get('muse-recording-id')!;
   const flac = randomBytes(3000);
   flac.write('fLaC', 0, 'latin1');
