@@ -351,7 +351,8 @@ export interface CheckTokenResponse {
 /** What a browser may upload: MediaRecorder's WebM/Opus (Chromium, Firefox) or MP4/AAC (Safari). */
 export const RECORDING_MIME = ['audio/webm', 'audio/mp4', 'video/webm', 'video/mp4'] as const;
 export type RecordingMime = (typeof RECORDING_MIME)[number];
-export const RECORDING_KIND = ['audio', 'video'] as const;
+/** audio: a person's own microphone; video: their camera (with sound); mix: the lesson as the teacher heard it (both sides). */
+export const RECORDING_KIND = ['audio', 'video', 'mix'] as const;
 export type RecordingKind = (typeof RECORDING_KIND)[number];
 
 /** A practice session's key, made by the practice page when the session starts (links its recordings to the log). */
@@ -375,6 +376,8 @@ export const uploadMetadata = z
     startedAt: z.iso.datetime({ offset: true }).optional(),
     endedAt: z.iso.datetime({ offset: true }).optional(),
     durationMs: z.coerce.number().int().min(0).max(24 * 3600_000).optional(),
+    /** The teacher's clock minus the recording browser's (ms), as that browser measured it: aligns the tracks. */
+    clockOffsetMs: z.coerce.number().min(-86_400_000).max(86_400_000).optional(),
   })
   .refine((m) => (m.occurrence === undefined) !== (m.practice === undefined), { path: ['occurrence'], message: 'name either a lesson occurrence or a practice session' });
 export type UploadMetadata = z.infer<typeof uploadMetadata>;
@@ -391,6 +394,10 @@ export interface RecordingInfo {
   startedAt: string | null;
   endedAt: string | null;
   createdAt: string;
+  /** The teacher's clock minus the recorder's (ms) when measured; null when not (the teacher's own, or no estimate yet). */
+  clockOffsetMs: number | null;
+  /** startedAt on the teacher's clock (startedAt + clockOffsetMs): the review page lines tracks up by it. */
+  alignedStartAt: string | null;
   /** GET it (Range requests welcome): only the lesson's teacher and students may. */
   url: string;
   /** The browser's own id for it (lets a browser see that its upload arrived). */

@@ -9,6 +9,8 @@ export interface LocalRecording {
   id: string;
   /** `<lessonId>.<basic UTC start>`; '' for a practice recording. */
   occurrence: string;
+  /** The teacher page's clock minus this browser's wall clock (ms), the latest estimate while recording. */
+  clockOffsetMs?: number | null;
   /** The practice session's key (practice recordings only; absent on rows made before practice recording). */
   practice?: string | null;
   participantId: string;

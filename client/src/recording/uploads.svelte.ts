@@ -118,6 +118,7 @@ class Uploads {
       startedAt: r.startedAt,
       endedAt: r.endedAt ?? r.lastChunkAt,
       durationMs: String(r.durationMs ?? 0),
+      ...(r.clockOffsetMs !== undefined && r.clockOffsetMs !== null ? { clockOffsetMs: r.clockOffsetMs.toFixed(1) } : {}),
     };
     this.set(r.id, { phase: 'uploading', error: null });
     return new Promise<void>((resolve, reject) => {

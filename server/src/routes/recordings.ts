@@ -96,8 +96,8 @@ export function uploadEndpoint(ctx: Ctx): { handler: RequestHandler; sweep(): Pr
       const id = req.path.replace(/^\/+/, '');
       if (req.method === 'POST' && id === '') {
         const meta = validMetadata(parseTusMetadata(req.get('upload-metadata')));
-        if (meta.practice !== undefined) authorizePracticeUpload(user);
-        else authorizeUpload(ctx, user, meta.occurrence!);
+        if (meta.practice !== undefined) authorizePracticeUpload(user, meta.kind);
+        else authorizeUpload(ctx, user, meta.occurrence!, meta.kind);
         const length = Number(req.get('upload-length'));
         if (!Number.isFinite(length) || length <= 0) throw new HttpError(400, 'invalid_input', 'Send the recording size (Upload-Length) with the upload.');
         if (length > ctx.config.recordingMaxBytes) {

@@ -26,13 +26,14 @@ export interface PracticeRecordingRow {
 const notFound = () => new HttpError(404, 'recording_not_found', 'There is no such recording, or it is not yours or your student’s.');
 
 /** Practice recordings are kept for students (a teacher practises without a log). */
-export function authorizePracticeUpload(user: UserRow): void {
+export function authorizePracticeUpload(user: UserRow, kind?: string): void {
+  if (kind === 'mix') throw new HttpError(400, 'invalid_input', 'A practice recording is the microphone (audio) or the camera (video).', { kind: 'must be audio or video' });
   if (user.role !== 'student') throw new HttpError(403, 'students_only', 'Practice recordings are kept for students. Record in a lesson, or download from the practice page.');
 }
 
 /** Stores a finished practice upload (hash, fsync, rename, then the row), as lesson recordings are stored. */
 export async function storePracticeUpload(ctx: Ctx, source: string, owner: UserRow, meta: UploadMetadata & { practice: string }): Promise<PracticeRecordingRow> {
-  authorizePracticeUpload(owner);
+  authorizePracticeUpload(owner, meta.kind);
   const existing = ctx.db.prepare('SELECT * FROM practice_recordings WHERE student_id = ? AND client_id = ?').get(owner.id, meta.recordingId) as PracticeRecordingRow | undefined;
   if (existing) {
     await fsp.rm(source, { force: true });
