@@ -132,7 +132,11 @@ test('a practice recording: recorded on the practice page, uploaded, in the stud
   await page.locator('[data-testid=practice-recording][data-active=true]').waitFor({ timeout: 10000 });
   const startedAt = Date.now();
   await page.waitForTimeout(4500);
-  await page.screenshot({ path: path.join(os.tmpdir(), 'muse-practice-recording.png') });
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.screenshot({ path: path.join(os.tmpdir(), 'muse-practice-recording-tablet.png'), fullPage: true });
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.screenshot({ path: path.join(os.tmpdir(), 'muse-practice-recording-laptop.png'), fullPage: true });
+  await page.setViewportSize({ width: 1180, height: 820 });
   await record.click();
   const recordedMs = Date.now() - startedAt;
   await page.locator('[data-testid=practice-recording][data-active=false]').waitFor({ timeout: 10000 });
@@ -162,7 +166,8 @@ test('a practice recording: recorded on the practice page, uploaded, in the stud
   expect(mine.duration).toBeLessThanOrEqual(recordedMs / 1000 + 1.5);
   expect(mine.playing).toBe(1);
   expect(mine.session).toBe(logged[0].id);
-  await page.screenshot({ path: path.join(os.tmpdir(), 'muse-library-practice.png'), fullPage: true });
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.screenshot({ path: path.join(os.tmpdir(), 'muse-library-practice-tablet.png'), fullPage: true });
 
   // The teacher, in another browser context, finds it under the student's name and it plays.
   const ctx = await student.browser.newContext({ viewport: { width: 1440, height: 900 } });
