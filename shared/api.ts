@@ -351,22 +351,35 @@ export interface CheckTokenResponse {
 /** What a browser may upload: MediaRecorder's WebM/Opus (Chromium, Firefox) or MP4/AAC (Safari). */
 export const RECORDING_MIME = ['audio/webm', 'audio/mp4', 'video/webm', 'video/mp4'] as const;
 export type RecordingMime = (typeof RECORDING_MIME)[number];
-export const RECORDING_KIND = ['audio', 'video'] as const;
+/** audio: a person's own microphone; video: their camera (with sound); mix: the lesson as the teacher heard it (both sides). */
+export const RECORDING_KIND = ['audio', 'video', 'mix'] as const;
 export type RecordingKind = (typeof RECORDING_KIND)[number];
 
-/** Upload-Metadata of a tus upload to /api/uploads (values are strings, as tus sends them). */
-export const uploadMetadata = z.object({
-  /** The occurrence id, `<lessonId>.<basic UTC start>`. */
-  occurrence: z.string().min(3).max(80),
-  kind: z.enum(RECORDING_KIND),
-  /** The container type without codec parameters. */
-  filetype: z.enum(RECORDING_MIME),
-  /** The browser's id for the recording (IndexedDB key). */
-  recordingId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8 to 64 letters, digits, - or _'),
-  startedAt: z.iso.datetime({ offset: true }).optional(),
-  endedAt: z.iso.datetime({ offset: true }).optional(),
-  durationMs: z.coerce.number().int().min(0).max(24 * 3600_000).optional(),
-});
+/** A practice session's key, made by the practice page when the session starts (links its recordings to the log). */
+export const practiceKey = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8 to 64 letters, digits, - or _');
+
+/**
+ * Upload-Metadata of a tus upload to /api/uploads (values are strings, as tus sends them). A lesson recording names
+ * its occurrence; a practice recording names the practice session's key instead.
+ */
+export const uploadMetadata = z
+  .object({
+    /** The occurrence id, `<lessonId>.<basic UTC start>`. */
+    occurrence: z.string().min(3).max(80).optional(),
+    /** The practice session's key (practice recordings only). */
+    practice: practiceKey.optional(),
+    kind: z.enum(RECORDING_KIND),
+    /** The container type without codec parameters. */
+    filetype: z.enum(RECORDING_MIME),
+    /** The browser's id for the recording (IndexedDB key). */
+    recordingId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8 to 64 letters, digits, - or _'),
+    startedAt: z.iso.datetime({ offset: true }).optional(),
+    endedAt: z.iso.datetime({ offset: true }).optional(),
+    durationMs: z.coerce.number().int().min(0).max(24 * 3600_000).optional(),
+    /** The teacher's clock minus the recording browser's (ms), as that browser measured it: aligns the tracks. */
+    clockOffsetMs: z.coerce.number().min(-86_400_000).max(86_400_000).optional(),
+  })
+  .refine((m) => (m.occurrence === undefined) !== (m.practice === undefined), { path: ['occurrence'], message: 'name either a lesson occurrence or a practice session' });
 export type UploadMetadata = z.infer<typeof uploadMetadata>;
 
 export interface RecordingInfo {
@@ -381,6 +394,10 @@ export interface RecordingInfo {
   startedAt: string | null;
   endedAt: string | null;
   createdAt: string;
+  /** The teacher's clock minus the recorder's (ms) when measured; null when not (the teacher's own, or no estimate yet). */
+  clockOffsetMs: number | null;
+  /** startedAt on the teacher's clock (startedAt + clockOffsetMs): the review page lines tracks up by it. */
+  alignedStartAt: string | null;
   /** GET it (Range requests welcome): only the lesson's teacher and students may. */
   url: string;
   /** The browser's own id for it (lets a browser see that its upload arrived). */
@@ -422,9 +439,22 @@ export interface ClipInfo {
   sha256: string;
   createdBy: { id: string; name: string };
   createdAt: string;
-  /** GET it (Range requests welcome): only the lesson's teacher and students may. */
+  /** The lesson's students see it (the teacher can take it back without deleting it). */
+  shared: boolean;
+  /** GET it (Range requests welcome): only the lesson's teacher and (while shared) students may. */
   url: string;
 }
+
+/** PATCH /api/clips/:id (the lesson's teacher only): any of title, note and shared. */
+export const clipUpdate = z
+  .object({
+    title: z.string().trim().min(1, 'is required').max(200).optional(),
+    note: z.string().max(2000).optional(),
+    shared: z.boolean().optional(),
+  })
+  .strict()
+  .refine((c) => c.title !== undefined || c.note !== undefined || c.shared !== undefined, { path: ['title'], message: 'send title, note or shared' });
+export type ClipUpdate = z.infer<typeof clipUpdate>;
 
 export interface ClipList {
   occurrenceId: string;
@@ -443,6 +473,28 @@ export interface LibraryOccurrence {
 }
 export interface Library {
   occurrences: LibraryOccurrence[];
+  /** Practice recordings: a student's own; a teacher's students'. Newest first. */
+  practice: PracticeRecordingInfo[];
+}
+
+/** A recording the student made on the practice page (their mic, or their camera with it). */
+export interface PracticeRecordingInfo {
+  id: string;
+  student: { id: string; name: string };
+  /** The practice session's key, and the logged session's id once the log has it. */
+  practiceKey: string;
+  practiceSessionId: string | null;
+  kind: RecordingKind;
+  mime: string;
+  size: number;
+  sha256: string;
+  durationMs: number | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  createdAt: string;
+  /** GET it (Range requests welcome): the student and their teacher only. */
+  url: string;
+  clientId: string;
 }
 
 // ---------------------------------------------------------------------------
@@ -473,6 +525,8 @@ export const practiceSessionRequest = z.object({
   durationSeconds: z.number().int().min(1, 'must be 1 s to 12 h').max(43200, 'must be 1 s to 12 h'),
   tempos: z.array(z.number().min(METRONOME_LIMITS.minBpm).max(METRONOME_LIMITS.maxBpm)).max(100, 'at most 100 tempos'),
   tuner: z.object({ G: stringStats.optional(), D: stringStats.optional(), A: stringStats.optional(), E: stringStats.optional() }).strict(),
+  /** The page's key for this session: its practice recordings carry the same key. */
+  key: practiceKey.optional(),
 });
 export type PracticeSessionRequest = z.infer<typeof practiceSessionRequest>;
 

@@ -109,3 +109,76 @@ test('practice with the metronome and tuner: the overlay shows the beat, the ses
   await seen.waitFor({ timeout: 5000 });
   expect(await seen.getAttribute('data-seconds')).toBe(String(seconds));
 });
+
+test('a practice recording: recorded on the practice page, uploaded, in the student’s library playing for its length, linked to the log, and the teacher hears it', async () => {
+  // A fresh teacher (from here, by API) and student (in the browser).
+  const email = `rec-teacher-${Date.now()}@example.com`;
+  const signup = await fetch(`${app.url}/api/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'correct horse battery', name: 'Kim Minji', timeZone: 'Asia/Seoul', language: 'en' }) });
+  expect(signup.status).toBe(201);
+  const teacherCookie = signup.headers.get('set-cookie')!.split(';')[0];
+  const added = await (await fetch(`${app.url}/api/students`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: teacherCookie }, body: JSON.stringify({ name: 'Noor', timeZone: 'Asia/Dubai', language: 'en' }) })).json();
+  const token = (added.invite.url as string).split('/invite/')[1];
+  const page = student.page;
+  await page.goto(app.url);
+  await call('POST', '/api/auth/logout', {});
+  expect((await call('POST', `/api/invites/${token}/accept`, { password: 'student password 2' })).status).toBe(200);
+
+  await page.goto(`${app.url}/practice`);
+  await page.evaluate(() => localStorage.setItem('muse.recordCamera', '0'));
+  const record = page.getByTestId('practice-record');
+  await record.waitFor();
+  await page.waitForFunction(() => document.body.textContent?.includes('440'), null, { timeout: 20000 });
+  await record.click();
+  await page.locator('[data-testid=practice-recording][data-active=true]').waitFor({ timeout: 10000 });
+  const startedAt = Date.now();
+  await page.waitForTimeout(4500);
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.screenshot({ path: path.join(os.tmpdir(), 'muse-practice-recording-tablet.png'), fullPage: true });
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.screenshot({ path: path.join(os.tmpdir(), 'muse-practice-recording-laptop.png'), fullPage: true });
+  await page.setViewportSize({ width: 1180, height: 820 });
+  await record.click();
+  const recordedMs = Date.now() - startedAt;
+  await page.locator('[data-testid=practice-recording][data-active=false]').waitFor({ timeout: 10000 });
+  const id = await page.evaluate(() => (window as unknown as { muse: { practice: { recording: { lastIds: string[] } } } }).muse.practice.recording.lastIds[0]);
+  await page.locator(`[data-testid=upload][data-id=${id}][data-phase=done]`).waitFor({ timeout: 30000 });
+  // The session the recording was part of goes into the log.
+  await page.getByTestId('practice-finish').click();
+  await page.locator('[data-testid=practice-row]').first().waitFor({ timeout: 5000 });
+  const logged = (await call('GET', '/api/practice/sessions')).body as { id: string; key: string }[];
+  expect(logged).toHaveLength(1);
+
+  /** In the library: the practice item, its waveform's decoded length, and how far Play gets in 800 ms. */
+  const playInLibrary = async (p: typeof page) => {
+    await p.goto(`${app.url}/library`);
+    const item = p.locator(`[data-testid=library-practice-recording][data-client-id=${id}]`);
+    await item.waitFor({ timeout: 15000 });
+    await item.locator('[data-testid=waveform][data-ready=true]').waitFor({ timeout: 15000 });
+    const duration = Number(await item.getByTestId('waveform').getAttribute('data-duration'));
+    await item.getByRole('button', { name: /^Play/ }).click();
+    await p.waitForTimeout(800);
+    const playing = await item.getByRole('button', { name: /^Pause/ }).count();
+    return { duration, playing, session: await item.getAttribute('data-session') };
+  };
+  const mine = await playInLibrary(page);
+  console.log(`[practice] recorded ${(recordedMs / 1000).toFixed(1)} s; library waveform ${mine.duration.toFixed(2)} s, session ${mine.session}`);
+  expect(mine.duration).toBeGreaterThanOrEqual(recordedMs / 1000 - 1);
+  expect(mine.duration).toBeLessThanOrEqual(recordedMs / 1000 + 1.5);
+  expect(mine.playing).toBe(1);
+  expect(mine.session).toBe(logged[0].id);
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.screenshot({ path: path.join(os.tmpdir(), 'muse-library-practice-tablet.png'), fullPage: true });
+
+  // The teacher, in another browser context, finds it under the student's name and it plays.
+  const ctx = await student.browser.newContext({ viewport: { width: 1440, height: 900 } });
+  await ctx.addInitScript('globalThis.__name = globalThis.__name || ((f) => f);');
+  const [name, value] = teacherCookie.split('=');
+  await ctx.addCookies([{ name, value, url: app.url }]);
+  const tp = await ctx.newPage();
+  const theirs = await playInLibrary(tp);
+  expect(await tp.locator('[data-testid=library-student]', { hasText: 'Noor' }).count()).toBe(1);
+  expect(Math.abs(theirs.duration - mine.duration)).toBeLessThan(0.05);
+  expect(theirs.playing).toBe(1);
+  await tp.screenshot({ path: path.join(os.tmpdir(), 'muse-library-teacher.png'), fullPage: true });
+  await ctx.close();
+});

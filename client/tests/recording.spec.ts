@@ -90,6 +90,34 @@ function check(page: Page, id: string, occurrence: string): Promise<Checked> {
   }, { id, occurrence });
 }
 
+/** Goertzel levels (dB) at `freqs` in each whole second of a stored recording, decoded in the page. */
+function toneLevels(page: Page, id: string, freqs: number[]): Promise<{ seconds: number; windows: number[][] }> {
+  return page.evaluate(async ({ id, freqs }) => {
+    const store = (window as unknown as { muse: { recordingStore: { getRecording(id: string): Promise<{ file: Blob }> } } }).muse.recordingStore;
+    const r = await store.getRecording(id);
+    const ctx = new AudioContext();
+    const audio = await ctx.decodeAudioData(await r.file.arrayBuffer());
+    await ctx.close();
+    const x = audio.getChannelData(0);
+    const sr = audio.sampleRate;
+    const windows: number[][] = [];
+    for (let a = 0; a + sr <= x.length; a += sr) {
+      windows.push(freqs.map((f) => {
+        const w = 2 * Math.cos((2 * Math.PI * f) / sr);
+        let s1 = 0;
+        let s2 = 0;
+        for (let i = a; i < a + sr; i++) {
+          const s0 = x[i] + w * s1 - s2;
+          s2 = s1;
+          s1 = s0;
+        }
+        return 10 * Math.log10((s1 * s1 + s2 * s2 - w * s1 * s2) / sr + 1e-12);
+      }));
+    }
+    return { seconds: audio.duration, windows };
+  }, { id, freqs });
+}
+
 const uploadTook = (page: Page, id: string) =>
   page.evaluate((id) => (window as unknown as { muse: { uploads: { entry(id: string): { tookMs: number | null } | undefined } } }).muse.uploads.entry(id)?.tookMs ?? null, id);
 
@@ -124,7 +152,13 @@ test('a closed tab loses at most a second: the recording is recovered, finalised
   // Music mode re-publishes the microphone as a new track mid-recording; the recording follows it.
   await teacher.page.getByTestId('music-toggle').click();
   await teacher.page.locator('[data-testid=music-mode][data-applied=music]').waitFor({ timeout: 10000 });
-  const teacherRec = await teacher.page.evaluate(() => (window as unknown as { muse: { recording: { currentId: string } } }).muse.recording.currentId);
+  const { teacherRec, mixRec, mixing } = await teacher.page.evaluate(() => {
+    const r = (window as unknown as { muse: { recording: { currentId: string; mixId: string; mixing: string[] } } }).muse.recording;
+    return { teacherRec: r.currentId, mixRec: r.mixId, mixing: [...r.mixing] };
+  });
+  // The teacher's browser also records the lesson as heard: the student's microphone is one of its inputs.
+  expect(mixRec).toMatch(/^rec-/);
+  expect(mixing).toHaveLength(1);
   await teacher.page.waitForTimeout(Math.max(0, 11_000 - (Date.now() - recordingStarted)));
   const recordedMs = Date.now() - recordingStarted;
   // The tab goes away without any chance to finish the recording.
@@ -146,6 +180,23 @@ test('a closed tab loses at most a second: the recording is recovered, finalised
   expect(a.serverSha).toBe(a.localSha);
   expect(a.serverSize).toBe(a.localSize);
   expect(createHash('sha256').update(onDisk).digest('hex')).toBe(a.localSha);
+
+  // The lesson as heard, recovered and uploaded the same way: both tones are in it (teacher 440 Hz, student 660 Hz),
+  // each far above the spectrum between and around them; the teacher's own recording has only 440.
+  await reopened.locator(`[data-testid=upload][data-id=${mixRec}][data-phase=done]`).waitFor({ timeout: 30000 });
+  const freqs = [440, 660, 550, 770, 1000];
+  const mix = await toneLevels(reopened, mixRec, freqs);
+  const own = await toneLevels(reopened, teacherRec, freqs);
+  // A second "has" a tone when it stands 20 dB above the strongest of the control frequencies in that second.
+  const has = (w: number[], k: number) => w[k] - Math.max(...w.slice(2)) > 20;
+  const both = mix.windows.filter((w) => has(w, 0) && has(w, 1)).length;
+  const ownStudent = own.windows.filter((w) => has(w, 1)).length;
+  const best = mix.windows.find((w) => has(w, 0) && has(w, 1));
+  console.log(`[recording] mix ${mix.seconds.toFixed(2)} s: both tones in ${both} of ${mix.windows.length} seconds${best ? ` (e.g. ${freqs.map((f, i) => `${f} Hz ${best[i].toFixed(1)} dB`).join(', ')})` : ''}; the teacher's own file has 660 Hz in ${ownStudent} of ${own.windows.length} seconds`);
+  expect(both).toBeGreaterThanOrEqual(3);
+  expect(ownStudent).toBe(0);
+  const mixInfo = (await fetch(`${app.url}/api/occurrences/${occurrence}/recordings`, { headers: { cookie: t.cookie } }).then((r) => r.json())).recordings.find((r: { clientId: string }) => r.clientId === mixRec);
+  expect([mixInfo.kind, mixInfo.mime, mixInfo.participant.role]).toEqual(['mix', 'audio/webm', 'teacher']);
 
   // The student's upload: small chunks, and the connection drops after the first one for four seconds.
   const sp = student.page;
@@ -182,12 +233,55 @@ test('a closed tab loses at most a second: the recording is recovered, finalised
   // A clean stop flushes the recorder: nothing is lost (the first chunk starts just before the REC indicator shows).
   expect(b.decodedSeconds).toBeGreaterThanOrEqual(studentRecordedMs / 1000 - 1);
 
-  // Both tracks are on the review page, with waveforms, for the teacher.
+  // All three tracks are on the review page, with waveforms, for the teacher; the mix is "Lesson (both sides)".
+  await reopened.setViewportSize({ width: 1024, height: 768 });
   await reopened.goto(`${app.url}/review/${occurrence}`);
-  await reopened.getByTestId('recording').nth(1).waitFor({ timeout: 10000 });
-  await reopened.locator('[data-testid=waveform][data-ready=true]').nth(1).waitFor({ timeout: 15000 });
-  expect(await reopened.getByTestId('recording').count()).toBe(2);
-  await reopened.screenshot({ path: path.join(SHOTS, 'recording-review.png'), fullPage: true });
+  await reopened.getByTestId('recording').nth(2).waitFor({ timeout: 10000 });
+  await reopened.locator('[data-testid=waveform][data-ready=true]').nth(2).waitFor({ timeout: 15000 });
+  expect(await reopened.getByTestId('recording').count()).toBe(3);
+  expect(await reopened.locator('[data-testid=recording][data-kind=mix] h2').textContent()).toContain('Lesson (both sides)');
+
+  // Lined up on one axis by their start on the teacher's clock. Both browsers run on this machine, so their wall-clock
+  // starts (Date.now) are the truth; what the review page shows went through the student's measured clock offset to
+  // the teacher's page clock (which can sit hundreds of ms from Date.now) and each page's own page − wall difference.
+  const studentRow = await sp.evaluate(async (id) => (await (window as unknown as { muse: { recordingStore: { getRecording(id: string): Promise<{ startedAt: string; clockOffsetMs?: number | null }> } } }).muse.recordingStore.getRecording(id)), studentRec);
+  const teacherRow = await reopened.evaluate(async (id) => (await (window as unknown as { muse: { recordingStore: { getRecording(id: string): Promise<{ startedAt: string; clockOffsetMs?: number | null }> } } }).muse.recordingStore.getRecording(id)), teacherRec);
+  expect(typeof studentRow.clockOffsetMs).toBe('number');
+  expect(typeof teacherRow.clockOffsetMs).toBe('number');
+  const timeline = reopened.locator('[data-testid=timeline][data-ready=true]');
+  await timeline.waitFor({ timeout: 30000 });
+  const rows = await reopened.locator('[data-testid=timeline-track]').evaluateAll((els) => els.map((e) => ({ id: e.getAttribute('data-id'), offsetMs: Number(e.getAttribute('data-offset-ms')), durationMs: Number(e.getAttribute('data-duration-ms')) })));
+  const list = (await fetch(`${app.url}/api/occurrences/${occurrence}/recordings`, { headers: { cookie: t.cookie } }).then((r) => r.json())).recordings as { id: string; clientId: string }[];
+  const rowOf = (clientId: string) => rows.find((r) => r.id === list.find((x) => x.clientId === clientId)?.id)!;
+  const expected = Date.parse(studentRow.startedAt) - Date.parse(teacherRow.startedAt);
+  const seenDiff = rowOf(studentRec).offsetMs - rowOf(teacherRec).offsetMs;
+  console.log(`[recording] timeline: ${rows.map((r) => `${r.id} at ${r.offsetMs} ms for ${r.durationMs} ms`).join('; ')}; student − teacher ${seenDiff} ms (wall-clock starts ${expected.toFixed(0)} ms apart, REC lights ${studentStarted - recordingStarted} ms), stored offsets: student ${studentRow.clockOffsetMs!.toFixed(1)} ms, teacher ${teacherRow.clockOffsetMs!.toFixed(1)} ms`);
+  expect(rows).toHaveLength(3);
+  // The clock-sync estimate is good to about half a round trip of its best pings: tens of ms on a loaded machine.
+  // (Before each page's page − wall difference was added, the student's track sat 450 ms off.)
+  expect(Math.abs(seenDiff - expected)).toBeLessThan(150);
+  expect(seenDiff).toBeGreaterThan(500);
+  // The mix starts a little after the teacher's microphone recording, in the same browser: exactly that far along.
+  const mixRow = await reopened.evaluate(async (id) => (await (window as unknown as { muse: { recordingStore: { getRecording(id: string): Promise<{ startedAt: string }> } } }).muse.recordingStore.getRecording(id)), mixRec);
+  expect(Math.abs(rowOf(mixRec).offsetMs - rowOf(teacherRec).offsetMs - (Date.parse(mixRow.startedAt) - Date.parse(teacherRow.startedAt)))).toBeLessThanOrEqual(2);
+  // One transport plays them together: each element stays within 150 ms of where the transport says it is.
+  await reopened.getByTestId('timeline-play').click();
+  await reopened.waitForTimeout(2500);
+  const sync = await reopened.evaluate(() => {
+    const tl = (window as unknown as { muse: { timeline: { drift(): Record<string, number | null>; position(): number } } }).muse.timeline;
+    return { drift: tl.drift(), position: tl.position() };
+  });
+  console.log(`[recording] timeline playing at ${sync.position.toFixed(2)} s, drift per track (s): ${JSON.stringify(sync.drift)}`);
+  expect(sync.position).toBeGreaterThan(1.5);
+  const drifts = Object.values(sync.drift).filter((d): d is number => d !== null);
+  expect(drifts.length).toBeGreaterThanOrEqual(2);
+  for (const d of drifts) expect(Math.abs(d)).toBeLessThan(0.15);
+  await reopened.getByTestId('timeline-solo').nth(0).click();
+  expect(await reopened.locator('audio').evaluateAll((els) => els.slice(0, 3).map((a) => (a as HTMLAudioElement).muted))).toEqual([false, true, true]);
+  await reopened.getByTestId('timeline-play').click();
+  await reopened.screenshot({ path: path.join(SHOTS, 'recording-review-tablet.png'), fullPage: true });
+  await reopened.setViewportSize({ width: 1440, height: 900 });
+  await reopened.screenshot({ path: path.join(SHOTS, 'recording-review-laptop.png'), fullPage: true });
 });
 
 test('the teacher switches recording off: both browsers stop at once, and the lesson remembers it', async () => {
@@ -204,9 +298,10 @@ test('the teacher switches recording off: both browsers stop at once, and the le
   expect(await sp.getByTestId('rec-notice').count()).toBe(0);
   const got = await fetch(`${app.url}/api/lessons/${occurrence.split('.')[0]}`, { headers: { cookie: t.cookie } }).then((r) => r.json());
   expect(got.autoRecord).toBe(false);
-  // What both recorded until then is finished and uploaded: the occurrence now holds four recordings.
+  // What both recorded until then is finished and uploaded: the occurrence now holds six recordings (each visit:
+  // the teacher's microphone and the lesson as heard, the student's microphone).
   for (const p of [tp, sp]) await p.locator('[data-testid=upload][data-phase=done]').last().waitFor({ timeout: 30000 });
-  await sp.waitForFunction(async (occ) => ((await (await fetch(`/api/occurrences/${occ}/recordings`)).json()).recordings.length === 4), occurrence, { timeout: 20000, polling: 500 });
+  await sp.waitForFunction(async (occ) => ((await (await fetch(`/api/occurrences/${occ}/recordings`)).json()).recordings.length === 6), occurrence, { timeout: 20000, polling: 500 });
 });
 
 test('camera recording (opt-in): one video file per stretch the camera is on, each playable on the review page', async () => {
@@ -255,6 +350,9 @@ test('a clip of a passage with ffmpeg.wasm from our own server: exact (FLAC, to 
   await page.goto(`${app.url}/review/${lesson.occurrence}`);
   const wave = page.getByTestId('waveform').first();
   await page.locator('[data-testid=waveform][data-ready=true]').first().waitFor({ timeout: 15000 });
+  await page.locator('[data-testid=timeline][data-ready=true]').waitFor({ timeout: 60000 });
+  // The timeline of all tracks is above the recordings: bring the first one into view to drag across it.
+  await wave.scrollIntoViewIfNeeded();
   const box = (await wave.locator('.canvas').boundingBox())!;
   await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
   await page.mouse.down();
@@ -340,14 +438,18 @@ test('an upload interrupted by a reload resumes from the upload URL kept in Inde
   const id = await tp.evaluate(() => (window as unknown as { muse: { recording: { currentId: string } } }).muse.recording.currentId);
   await tp.waitForTimeout(7000);
   let creates = 0;
+  let ownUrl = '';
   const offsets: number[] = [];
   let firstDone: () => void = () => undefined;
   const first = new Promise<void>((r) => (firstDone = r));
   // The first chunk goes through; the next one hangs, as on a dead connection, until the page is reloaded.
+  const mine = Buffer.from(id).toString('base64');
+  // The lesson-as-heard recording uploads too, after this one: only this recording's requests are counted and held.
   await tp.route('**/api/uploads**', async (route) => {
     const req = route.request();
-    if (req.method() === 'POST') creates++;
-    if (req.method() !== 'PATCH') return route.continue();
+    if (req.method() === 'POST' && (req.headers()['upload-metadata'] ?? '').includes(mine)) creates++;
+    if (req.method() !== 'PATCH' || (offsets.length > 0 && !req.url().endsWith(ownUrl))) return route.continue();
+    ownUrl ||= new URL(req.url()).pathname;
     offsets.push(Number(req.headers()['upload-offset']));
     if (offsets.length > 1) return; // never answered
     await route.continue();
@@ -361,8 +463,8 @@ test('an upload interrupted by a reload resumes from the upload URL kept in Inde
   await tp.unroute('**/api/uploads**');
   const after: number[] = [];
   tp.on('request', (r) => {
-    if (r.method() === 'POST' && r.url().endsWith('/api/uploads')) creates++;
-    if (r.method() === 'PATCH') after.push(Number(r.headers()['upload-offset']));
+    if (r.method() === 'POST' && r.url().endsWith('/api/uploads') && (r.headers()['upload-metadata'] ?? '').includes(mine)) creates++;
+    if (r.method() === 'PATCH' && r.url().endsWith(stored.uploadUrl!)) after.push(Number(r.headers()['upload-offset']));
   });
   await tp.reload();
   await tp.locator(`[data-testid=upload][data-id=${id}][data-phase=done]`).waitFor({ timeout: 30000 });

@@ -16,6 +16,7 @@ import { studentRoutes } from './routes/students';
 import { videoRoutes } from './routes/videos';
 import type { Ctx } from './services/context';
 import { serverSecret } from './services/secrets';
+import { recoverClipDeletes } from './services/clips';
 import { openDatabase, type Db } from './storage/db';
 
 export interface AppOptions {
@@ -31,6 +32,8 @@ export function createApp(config: Config, options: AppOptions = {}): MuseApp {
   const ctx: Ctx = { db, config, secret: serverSecret(db, config.secret), now: options.now ?? (() => new Date()) };
   const app = express() as MuseApp;
   app.locals.db = db;
+  const settled = recoverClipDeletes(ctx);
+  if (settled > 0) log.info('clips.deletes_settled', { files: settled });
   const uploads = uploadEndpoint(ctx);
   const sweeper = setInterval(() => {
     uploads.sweep().then((n) => n > 0 && log.info('uploads.expired', { removed: n })).catch((err: Error) => log.warn('uploads.sweep_failed', { error: err.message }));

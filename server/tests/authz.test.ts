@@ -92,6 +92,8 @@ const rows: Row[] = [
     expect: { anon: 401, A: 400, A1: 403, A2: 404, B: 404, B1: 404 },
   },
   { name: 'GET /api/clips/:id/file (guessed id)', call: (a) => a.get('/api/clips/c0123456789abcdef0123/file'), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
+  { name: 'PATCH /api/clips/:id (guessed id)', call: (a) => a.patch('/api/clips/c0123456789abcdef0123').send({ title: 'Mine' }), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
+  { name: 'DELETE /api/clips/:id (guessed id)', call: (a) => a.delete('/api/clips/c0123456789abcdef0123').send({}), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
   { name: 'GET /api/recordings/:id/file (guessed id)', call: (a) => a.get('/api/recordings/r0123456789abcdef0123/file'), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
   {
     // Preview videos: only teachers upload (for their own studio here); students 403.
@@ -105,6 +107,15 @@ const rows: Row[] = [
   { name: 'GET /api/videos/:id/hls/index.m3u8 (guessed id)', call: (a) => a.get('/api/videos/v0123456789abcdef0123/hls/index.m3u8'), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
   { name: 'POST /api/videos/:id/watches (guessed id)', call: (a) => a.post('/api/videos/v0123456789abcdef0123/watches').send({ startedAt: '2026-03-01T09:00:00Z', seconds: 5 }), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
   { name: 'GET /api/practice/videos?studentId=A1', call: (a) => a.get('/api/practice/videos').query({ studentId: who.A1.me.id }), expect: { anon: 401, A: 200, A1: 200, A2: 404, B: 404, B1: 404 } },
+  { name: 'GET /api/practice/recordings/:id/file (guessed id)', call: (a) => a.get('/api/practice/recordings/r0123456789abcdef0123/file'), expect: { anon: 401, A: 404, A1: 404, A2: 404, B: 404, B1: 404 } },
+  {
+    // Practice recordings are kept for students only.
+    name: 'POST /api/uploads (tus create) of a practice recording',
+    call: (a) =>
+      a.post('/api/uploads').set('Tus-Resumable', '1.0.0').set('Upload-Length', '1000')
+        .set('Upload-Metadata', `practice ${b64('prac-0123456789abcdef')},kind ${b64('audio')},filetype ${b64('audio/webm')},recordingId ${b64(`authz-${Math.random().toString(36).slice(2)}`)}`),
+    expect: { anon: 401, A: 403, A1: 201, A2: 201, B: 403, B1: 201 },
+  },
   { name: 'POST /api/dev/rooms/token (dev rooms off)', call: (a) => a.post('/api/dev/rooms/token').send({ room: 'any-room', name: 'x', role: 'student' }), expect: everyone(404) },
 ];
 

@@ -1,7 +1,7 @@
 // Clips: the teacher saves a passage of a lesson recording and shares it; the lesson's students list and play it;
 // students cannot create one, everyone else gets 404; bad input is refused naming the field; sha256 and Range.
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { occurrenceId, type ClipInfo, type ClipList, type Lesson, type Library } from '../../shared/api';
@@ -121,5 +121,98 @@ describe('saving and sharing a clip', () => {
     expect((await postClip(A.agent, occA, Buffer.alloc(0), clipQuery())).status).toBe(400);
     expect((await postClip(A.agent, occA, fakeFlac(1024 * 1024 + 10), clipQuery())).status).toBe(413);
     expect(readdirSync(path.join(t.dir, 'clips'))).toHaveLength(1);
+  });
+});
+
+describe('editing and deleting a clip (the lesson’s teacher only)', () => {
+  const body = fakeFlac(5000);
+  let clip: ClipInfo;
+  const clipsOnDisk = () => readdirSync(path.join(t.dir, 'clips')).sort();
+  const studentSees = async () => ({
+    list: ((await A1.agent.get(`/api/occurrences/${occA}/clips`)).body as ClipList).clips.map((c) => c.id).includes(clip.id),
+    library: ((await A1.agent.get('/api/library')).body as Library).occurrences.some((o) => o.clips.some((c) => c.id === clip.id)),
+    file: (await A1.agent.get(clip.url)).status,
+  });
+
+  beforeAll(async () => {
+    const res = await postClip(A.agent, occA, body, clipQuery({ title: 'Long bow', note: 'Slow, even.' }));
+    expect(res.status).toBe(201);
+    clip = res.body as ClipInfo;
+    expect(clip.shared).toBe(true);
+  });
+
+  test('the teacher renames it and edits its note; the student sees the change', async () => {
+    const res = await A.agent.patch(`/api/clips/${clip.id}`).send({ title: '  Long bow, bar 3 ', note: 'Slow and even; keep the contact point.' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: clip.id, title: 'Long bow, bar 3', note: 'Slow and even; keep the contact point.', shared: true, sha256: clip.sha256 });
+    const seen = ((await A1.agent.get(`/api/occurrences/${occA}/clips`)).body as ClipList).clips.find((c) => c.id === clip.id);
+    expect([seen?.title, seen?.note]).toEqual(['Long bow, bar 3', 'Slow and even; keep the contact point.']);
+  });
+
+  test('unshared, the student no longer lists, finds in the library or plays it (404); shared again, they do', async () => {
+    expect(await studentSees()).toEqual({ list: true, library: true, file: 200 });
+    expect((await A.agent.patch(`/api/clips/${clip.id}`).send({ shared: false })).body.shared).toBe(false);
+    expect(await studentSees()).toEqual({ list: false, library: false, file: 404 });
+    // The teacher still has it, marked as not shared.
+    const mine = ((await A.agent.get(`/api/occurrences/${occA}/clips`)).body as ClipList).clips.find((c) => c.id === clip.id);
+    expect(mine?.shared).toBe(false);
+    expect((await A.agent.get(clip.url)).status).toBe(200);
+    // An unshared clip is not the student's to know about: 404, not 403.
+    expect((await A1.agent.patch(`/api/clips/${clip.id}`).send({ title: 'x' })).status).toBe(404);
+    expect((await A.agent.patch(`/api/clips/${clip.id}`).send({ shared: true })).body.shared).toBe(true);
+    expect(await studentSees()).toEqual({ list: true, library: true, file: 200 });
+  });
+
+  test('the student gets 403, other people 404, anonymous 401, for changes and deletes; nothing changes', async () => {
+    expect((await A1.agent.patch(`/api/clips/${clip.id}`).send({ title: 'Mine now' })).status).toBe(403);
+    expect((await A1.agent.delete(`/api/clips/${clip.id}`).send({})).status).toBe(403);
+    for (const p of [A2, B, B1]) {
+      expect((await p.agent.patch(`/api/clips/${clip.id}`).send({ title: 'Mine now' })).status).toBe(404);
+      expect((await p.agent.delete(`/api/clips/${clip.id}`).send({})).status).toBe(404);
+    }
+    expect((await request(t.app).patch(`/api/clips/${clip.id}`).send({ title: 'x' })).status).toBe(401);
+    expect((await request(t.app).delete(`/api/clips/${clip.id}`).send({})).status).toBe(401);
+    const still = ((await A.agent.get(`/api/occurrences/${occA}/clips`)).body as ClipList).clips.find((c) => c.id === clip.id);
+    expect(still?.title).toBe('Long bow, bar 3');
+    expect(clipsOnDisk()).toContain(`${clip.id}.flac`);
+  });
+
+  test.each([
+    ['title', { title: '   ' }],
+    ['title', {}],
+    ['shared', { shared: 'yes' }],
+    ['note', { note: 'x'.repeat(2001) }],
+  ])('bad changes → 400 naming %s, and nothing changes', async (field, change) => {
+    const res = await A.agent.patch(`/api/clips/${clip.id}`).send(change);
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.body.error.fields ?? {})).toContain(field);
+    expect(((await A.agent.get(`/api/occurrences/${occA}/clips`)).body as ClipList).clips.find((c) => c.id === clip.id)?.title).toBe('Long bow, bar 3');
+  });
+
+  test('the teacher deletes it: 204, the file is gone from disk, everyone gets 404 after, and the student no longer sees it', async () => {
+    const before = clipsOnDisk();
+    const res = await A.agent.delete(`/api/clips/${clip.id}`).send({});
+    expect(res.status).toBe(204);
+    expect(clipsOnDisk()).toEqual(before.filter((f) => f !== `${clip.id}.flac`));
+    expect(clipsOnDisk().some((f) => f.includes(clip.id))).toBe(false);
+    expect((await A.agent.get(clip.url)).status).toBe(404);
+    expect(await studentSees()).toEqual({ list: false, library: false, file: 404 });
+    expect((await A.agent.patch(`/api/clips/${clip.id}`).send({ title: 'again' })).status).toBe(404);
+    expect((await A.agent.delete(`/api/clips/${clip.id}`).send({})).status).toBe(404);
+    // The other clip of the occurrence is untouched.
+    expect(((await A1.agent.get(`/api/occurrences/${occA}/clips`)).body as ClipList).clips.map((c) => c.title)).toEqual(['Bar 12 shifting']);
+  });
+
+  test('a delete cut short by a crash is settled on the next start: a file set aside goes back if its clip is still there, else away', async () => {
+    const kept = (await postClip(A.agent, occA, fakeFlac(3000), clipQuery({ title: 'Kept' }))).body as ClipInfo;
+    const dir = path.join(t.dir, 'clips');
+    // As deleteClip leaves things if the process dies between the rename and the row's delete (the row is still there)...
+    renameSync(path.join(dir, `${kept.id}.flac`), path.join(dir, `.${kept.id}.flac.deleting`));
+    // ...and after the row's delete but before the unlink.
+    writeFileSync(path.join(dir, '.c00000000000000000000.flac.deleting'), fakeFlac(100));
+    t.restart();
+    expect(clipsOnDisk()).toContain(`${kept.id}.flac`);
+    expect(clipsOnDisk().filter((f) => f.endsWith('.deleting'))).toEqual([]);
+    expect(createHash('sha256').update(readFileSync(path.join(dir, `${kept.id}.flac`))).digest('hex')).toBe(kept.sha256);
   });
 });

@@ -193,3 +193,43 @@ describe('a finished upload', () => {
     expect(Math.abs(expires - Date.now() - 14 * 86_400_000)).toBeLessThan(60_000);
   });
 });
+
+describe('the lesson as heard (mix) and alignment on the teacher’s clock', () => {
+  // Lesson A is deleted above: a lesson of their own.
+  let occ: string;
+  beforeAll(async () => {
+    const lesson = (await A.agent.post('/api/lessons').send({ title: 'Lesson C', start: '2026-03-04T19:00', durationMinutes: 60, studentIds: [A1.me.id] })).body as Lesson;
+    occ = occurrenceId(lesson.id, '20260304T100000Z');
+  });
+  const mixMeta = (recordingId: string, over: Record<string, string> = {}) => ({ occurrence: occ, kind: 'mix', filetype: 'audio/webm', recordingId, startedAt: '2026-03-02T10:00:05.000Z', ...over });
+
+  test('only the lesson’s teacher uploads a mix (students 403, others 404); it is listed with kind mix', async () => {
+    expect((await create(A1.agent, 100, mixMeta('rec-mix-student'))).status).toBe(403);
+    expect((await create(B.agent, 100, mixMeta('rec-mix-b'))).status).toBe(404);
+    const body = fakeWebm(3000);
+    const created = await create(A.agent, body.length, mixMeta('rec-mix-teacher', { clockOffsetMs: '0' }));
+    expect(created.status).toBe(201);
+    expect((await patch(A.agent, created.headers.location as string, 0, body)).status).toBe(204);
+    const list = (await A1.agent.get(`/api/occurrences/${occ}/recordings`)).body as RecordingList;
+    const mix = list.recordings.find((r) => r.clientId === 'rec-mix-teacher');
+    expect([mix?.kind, mix?.participant.role, mix?.startedAt, mix?.alignedStartAt, mix?.clockOffsetMs]).toEqual(['mix', 'teacher', '2026-03-02T10:00:05.000Z', '2026-03-02T10:00:05.000Z', 0]);
+  });
+
+  test('a student’s start is stored on the teacher’s clock too: startedAt + the measured offset; without one, as it is', async () => {
+    const body = fakeWebm(2000);
+    const withOffset = await create(A1.agent, body.length, { ...meta(occ, 'rec-aligned-1'), startedAt: '2026-03-02T10:00:04.000Z', clockOffsetMs: '2500.5' });
+    expect(withOffset.status).toBe(201);
+    await patch(A1.agent, withOffset.headers.location as string, 0, body);
+    const without = await create(A1.agent, body.length, { ...meta(occ, 'rec-aligned-2'), startedAt: '2026-03-02T10:00:04.000+00:00' });
+    await patch(A1.agent, without.headers.location as string, 0, body);
+    const list = (await A.agent.get(`/api/occurrences/${occ}/recordings`)).body as RecordingList;
+    const one = list.recordings.find((r) => r.clientId === 'rec-aligned-1');
+    const two = list.recordings.find((r) => r.clientId === 'rec-aligned-2');
+    expect([one?.alignedStartAt, one?.clockOffsetMs]).toEqual(['2026-03-02T10:00:06.500Z', 2500.5]);
+    expect([two?.alignedStartAt, two?.clockOffsetMs]).toEqual(['2026-03-02T10:00:04.000Z', null]);
+    // A nonsense offset is refused naming the field.
+    const bad = await create(A1.agent, body.length, { ...meta(occ, 'rec-aligned-3'), clockOffsetMs: 'soon' });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.text).error.fields).toHaveProperty('clockOffsetMs');
+  });
+});

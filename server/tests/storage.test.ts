@@ -121,3 +121,36 @@ test('npm run backup: an online backup of the live database opens and holds the 
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('migration 007 rebuilds recordings (kind mix, clock offset) without losing or cascading away any clip', () => {
+  const dir = tempDir();
+  try {
+    const all = readMigrations();
+    const before = openDatabase(dir, all.filter((m) => m.version < 7));
+    before.exec(`INSERT INTO users (id, role, login, name, time_zone, language, created_at) VALUES ('t1', 'teacher', 't@x', 'T', 'UTC', 'en', '2026-01-01');
+      INSERT INTO lessons (id, teacher_id, title, start_local, tzid, duration_minutes, created_at, updated_at) VALUES ('l1', 't1', 'L', '2026-03-02T10:00', 'UTC', 30, '2026-01-01', '2026-01-01');
+      INSERT INTO recordings (id, lesson_id, occurrence_start, participant_id, client_id, kind, mime, size, sha256, started_at, created_at)
+        VALUES ('r1', 'l1', '20260302T100000Z', 't1', 'rec-1', 'audio', 'audio/webm', 10, 'aa', '2026-03-02T10:00:01.000Z', '2026-03-02');
+      INSERT INTO clips (id, lesson_id, occurrence_start, recording_id, start_s, end_s, title, mime, size, sha256, created_by, created_at, shared)
+        VALUES ('c1', 'l1', '20260302T100000Z', 'r1', 1, 2, 'Clip', 'audio/flac', 5, 'bb', 't1', '2026-03-02', 0);`);
+    before.close();
+    const db = openDatabase(dir, all);
+    try {
+      expect(db.prepare('SELECT id, recording_id, title, shared FROM clips').all()).toEqual([{ id: 'c1', recording_id: 'r1', title: 'Clip', shared: 0 }]);
+      expect(db.prepare('SELECT id, kind, started_at, aligned_start_at, clock_offset_ms FROM recordings').all())
+        .toEqual([{ id: 'r1', kind: 'audio', started_at: '2026-03-02T10:00:01.000Z', aligned_start_at: '2026-03-02T10:00:01.000Z', clock_offset_ms: null }]);
+      // clips points at the new table, and a mix recording is allowed now (a made-up kind still is not).
+      expect((db.prepare('PRAGMA foreign_key_list(clips)').all() as { table: string; from: string }[]).find((f) => f.from === 'recording_id')?.table).toBe('recordings');
+      db.prepare(`INSERT INTO recordings (id, lesson_id, occurrence_start, participant_id, client_id, kind, mime, size, sha256, created_at) VALUES ('r2', 'l1', '20260302T100000Z', 't1', 'rec-2', 'mix', 'audio/webm', 10, 'cc', '2026-03-02')`).run();
+      expect(() => db.prepare(`INSERT INTO recordings (id, lesson_id, occurrence_start, participant_id, client_id, kind, mime, size, sha256, created_at) VALUES ('r3', 'l1', '20260302T100000Z', 't1', 'rec-3', 'karaoke', 'audio/webm', 10, 'cc', '2026-03-02')`).run()).toThrow(/CHECK/);
+      expect(db.pragma('foreign_key_check')).toEqual([]);
+      // The cascade still works: a recording's clips go with it.
+      db.prepare("DELETE FROM recordings WHERE id = 'r1'").run();
+      expect(db.prepare('SELECT COUNT(*) AS n FROM clips').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

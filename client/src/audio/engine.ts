@@ -25,6 +25,9 @@ export async function compileDsp(): Promise<WebAssembly.Module> {
   }
 }
 
+/** Level of each input of the lesson mix (−3 dB): two players at full scale sum to about 1.4, not 2. */
+export const MIX_GAIN = Math.SQRT1_2;
+
 export class AudioEngine {
   private constructor(
     readonly context: AudioContext,
@@ -89,6 +92,42 @@ export class AudioEngine {
       follow,
       dispose: () => {
         source?.disconnect();
+        destination.stream.getTracks().forEach((t) => t.stop());
+      },
+    };
+  }
+
+  /**
+   * The lesson as heard, for MediaRecorder: the local microphone and each remote participant's audio summed into one
+   * stream (Web Audio's own mixing, no worklet). Each input comes in at MIX_GAIN so two loud players rarely clip.
+   * `set(key, track)` adds, replaces (null removes) an input: 'local' for the microphone, identities for the others.
+   */
+  recordingMix(channels = 2): { stream: MediaStream; set(key: string, track: MediaStreamTrack | null): void; keys(): string[]; dispose(): void } {
+    const destination = this.context.createMediaStreamDestination();
+    destination.channelCount = channels;
+    const inputs = new Map<string, { track: MediaStreamTrack; source: MediaStreamAudioSourceNode; gain: GainNode }>();
+    const remove = (key: string) => {
+      const input = inputs.get(key);
+      if (!input) return;
+      input.source.disconnect();
+      input.gain.disconnect();
+      inputs.delete(key);
+    };
+    const set = (key: string, track: MediaStreamTrack | null) => {
+      if (inputs.get(key)?.track === track) return;
+      remove(key);
+      if (!track) return;
+      const source = this.context.createMediaStreamSource(new MediaStream([track]));
+      const gain = new GainNode(this.context, { gain: MIX_GAIN });
+      source.connect(gain).connect(destination);
+      inputs.set(key, { track, source, gain });
+    };
+    return {
+      stream: destination.stream,
+      set,
+      keys: () => [...inputs.keys()],
+      dispose: () => {
+        for (const key of [...inputs.keys()]) remove(key);
         destination.stream.getTracks().forEach((t) => t.stop());
       },
     };

@@ -6,6 +6,8 @@ import type { MuseAnalyserNode, Pitch } from '../audio/AnalyserNode';
 import type { AudioEngine } from '../audio/engine';
 import type { MetronomeNode } from '../audio/MetronomeNode';
 import { api } from '../lib/api';
+import { newRecordingId } from '../recording/store';
+import { PracticeRecording } from './PracticeRecording.svelte';
 import { StringDeviation, tapTempo } from './practiceMath';
 
 /** Shorter sessions are not logged (opening the page by mistake is not practice). */
@@ -28,6 +30,10 @@ export class Practice {
   seconds = $state(0);
   saved = $state<PracticeSession | null>(null);
   saveError = $state<string | null>(null);
+  /** Recording into the library (students only: their teacher hears it there). */
+  readonly recording: PracticeRecording | null;
+  /** This session's key: the log row and its recordings carry it. */
+  key = newRecordingId().replace('rec-', 'prac-');
 
   private node: MetronomeNode | null = null;
   private stream: MediaStream | null = null;
@@ -45,7 +51,20 @@ export class Practice {
     private readonly engine: AudioEngine,
     /** Only students have a log; a teacher may practise without one. */
     readonly logs: boolean,
-  ) {}
+    participantId = '',
+  ) {
+    this.recording = logs ? new PracticeRecording(engine, participantId) : null;
+  }
+
+  /** Starts or stops recording; a recording is part of (and starts) the current session. */
+  async toggleRecording(): Promise<void> {
+    const rec = this.recording;
+    if (!rec) return;
+    if (rec.active) return rec.stop();
+    await this.engine.resume();
+    this.active();
+    await rec.start(this.key, this.stream?.getAudioTracks()[0] ?? null, this.stream?.getVideoTracks()[0] ?? null);
+  }
 
   /** Opens camera and microphone (processing off: the tuner wants the violin, not speech). */
   async open(): Promise<void> {
@@ -71,7 +90,7 @@ export class Practice {
       const p = this.analyser?.pitch(reading);
       const voiced = p !== undefined && p.hz !== null && p.confidence > 0.9;
       if (voiced) this.deviation.add(p.midi, p.cents, POLL_MS / 1000);
-      if (voiced || this.running) this.active();
+      if (voiced || this.running || this.recording?.active) this.active();
     }, POLL_MS);
   }
 
@@ -119,12 +138,15 @@ export class Practice {
     if (!this.startedAt) return null;
     const durationSeconds = Math.round((this.lastActive - this.startedAt.getTime()) / 1000);
     if (durationSeconds < MIN_SESSION_SECONDS) return null;
-    return { startedAt: this.startedAt.toISOString(), durationSeconds, tempos: [...this.tempos], tuner: this.deviation.result() };
+    return { startedAt: this.startedAt.toISOString(), durationSeconds, tempos: [...this.tempos], tuner: this.deviation.result(), key: this.key };
   }
 
   /** Saves the session (if any) and starts a new one. */
   async finish(opts: { keepalive?: boolean } = {}): Promise<PracticeSession | null> {
+    // A recording belongs to the session it started in: it ends with it.
+    if (!opts.keepalive) await this.recording?.stop();
     const body = this.logs ? this.summary() : null;
+    this.key = newRecordingId().replace('rec-', 'prac-');
     this.startedAt = null;
     this.seconds = 0;
     this.tempos = this.running ? [this.playing] : [];
@@ -146,6 +168,8 @@ export class Practice {
   }
 
   close(): void {
+    // Leaving mid-recording: what is stored so far is finalised and uploaded now (or by recovery on the next visit).
+    void this.recording?.stop();
     void this.finish({ keepalive: true });
     if (this.poll) clearInterval(this.poll);
     this.node?.disconnect();

@@ -5,7 +5,9 @@ import type { Role } from '../../../shared/api';
 import type { AudioEngine } from '../audio/engine';
 import { api } from '../lib/api';
 import type { LessonSession } from '../lesson/LessonSession.svelte';
+import { nowMs } from '../lesson/ClockSync.svelte';
 import { finalise } from './finalise';
+import { updateRecording } from './store';
 import { pickAudioMime, pickVideoMime, Recorder } from './Recorder';
 import { uploads } from './uploads.svelte';
 
@@ -40,11 +42,17 @@ export class LessonRecording {
   videoActive = $state(false);
   /** Ids of this session's camera recordings (tests read them). */
   videoIds = $state<string[]>([]);
+  /** Teacher: the id of the lesson-as-heard recording (both sides mixed); tests read it. */
+  mixId = $state<string | null>(null);
+  /** Identities mixed into it besides the microphone. */
+  mixing = $state<string[]>([]);
 
   private recorder: Recorder | null = null;
   private video: Recorder | null = null;
   private videoQueue: Promise<void> = Promise.resolve();
   private tap: ReturnType<AudioEngine['recordingTap']> | null = null;
+  private mix: Recorder | null = null;
+  private mixer: ReturnType<AudioEngine['recordingMix']> | null = null;
   private remoteRec = new Map<string, string>();
   private heard = new Set<string>();
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -94,13 +102,21 @@ export class LessonRecording {
     const onMuted = (pub: TrackPublication, p: Participant) => isMyCamera(pub, p) && this.cameraChanged(false);
     const onUnmuted = (pub: TrackPublication, p: Participant) => isMyCamera(pub, p) && this.cameraChanged(true);
     const onPublished = (pub: TrackPublication) => isMyCamera(pub) && this.cameraChanged(true);
+    // The lesson as heard follows the others' microphones (music mode re-publishes them as new tracks).
+    const onSubscribed = (track: Track, _pub: TrackPublication, p: Participant) => track.kind === Track.Kind.Audio && this.mixInput(p.identity, track.mediaStreamTrack);
+    const onUnsubscribed = (track: Track, _pub: TrackPublication, p: Participant) => track.kind === Track.Kind.Audio && this.mixInput(p.identity, null);
     room.on(RoomEvent.DataReceived, onData).on(RoomEvent.ParticipantConnected, onJoin).on(RoomEvent.ParticipantDisconnected, onLeave)
-      .on(RoomEvent.TrackMuted, onMuted).on(RoomEvent.TrackUnmuted, onUnmuted).on(RoomEvent.LocalTrackPublished, onPublished);
+      .on(RoomEvent.TrackMuted, onMuted).on(RoomEvent.TrackUnmuted, onUnmuted).on(RoomEvent.LocalTrackPublished, onPublished)
+      .on(RoomEvent.TrackSubscribed, onSubscribed).on(RoomEvent.TrackUnsubscribed, onUnsubscribed);
     this.unsubscribe = () => {
       room.off(RoomEvent.DataReceived, onData).off(RoomEvent.ParticipantConnected, onJoin).off(RoomEvent.ParticipantDisconnected, onLeave)
-        .off(RoomEvent.TrackMuted, onMuted).off(RoomEvent.TrackUnmuted, onUnmuted).off(RoomEvent.LocalTrackPublished, onPublished);
+        .off(RoomEvent.TrackMuted, onMuted).off(RoomEvent.TrackUnmuted, onUnmuted).off(RoomEvent.LocalTrackPublished, onPublished)
+        .off(RoomEvent.TrackSubscribed, onSubscribed).off(RoomEvent.TrackUnsubscribed, onUnsubscribed);
     };
-    this.session.onMicTrack = (track) => this.tap?.follow(track);
+    this.session.onMicTrack = (track) => {
+      this.tap?.follow(track);
+      this.mixer?.set('local', track);
+    };
     if (this.autoRecord) await this.start();
   }
 
@@ -138,6 +154,7 @@ export class LessonRecording {
     const rec = new Recorder(new MediaStream([track, ...this.tap.stream.getAudioTracks()]), { occurrence: this.target.occurrence, participantId: this.target.participantId, kind: 'video', mime });
     this.video = rec;
     await rec.start();
+    await this.noteOffset([rec.id]);
     this.videoIds = [...this.videoIds, rec.id];
     this.videoActive = true;
   }
@@ -181,6 +198,8 @@ export class LessonRecording {
     }
     this.currentId = rec.id;
     this.active = true;
+    if (this.target.role === 'teacher') await this.startMix(mime);
+    await this.noteOffset(this.ids());
     void this.cameraChanged(true);
     void this.announce();
     void this.checkStorage();
@@ -188,6 +207,8 @@ export class LessonRecording {
       void this.checkStorage();
       // Data messages are not replayed to late joiners: say it again now and then.
       void this.announce();
+      // The student's start is kept on the teacher's clock too: the estimate sharpens as pings come back.
+      void this.noteOffset(this.ids());
       if (rec.writeError) this.error = rec.writeError;
     }, 3000);
   }
@@ -205,15 +226,83 @@ export class LessonRecording {
     await video?.stop();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await rec.stop();
+    const mix = this.mix;
+    this.mix = null;
+    await this.noteOffset([rec.id, ...(mix ? [mix.id] : []), ...(video ? [video.id] : [])]);
+    await Promise.all([rec.stop(), mix?.stop()]);
     this.tap?.dispose();
     this.tap = null;
+    this.mixer?.dispose();
+    this.mixer = null;
+    this.mixing = [];
     this.active = false;
     void this.announce();
     const done = await finalise(rec.id);
     if (done) uploads.enqueue(done);
+    const mixDone = mix ? await finalise(mix.id) : undefined;
+    if (mixDone) uploads.enqueue(mixDone);
     const videoDone = video ? await finalise(video.id) : undefined;
     if (videoDone) uploads.enqueue(videoDone);
+  }
+
+  /**
+   * Teacher: records the lesson as heard, the microphone and every remote participant's audio mixed in the audio
+   * engine. Audio only: the teacher's browser already encodes the camera for the call (and maybe for the camera
+   * file); a second video encode of a composed picture would cost far more than one more Opus stream.
+   */
+  private async startMix(mime: string): Promise<void> {
+    const room = this.session.room;
+    if (!room) return;
+    const mixer = this.engine.recordingMix(2);
+    mixer.set('local', this.session.micStreamTrack());
+    for (const p of room.remoteParticipants.values()) {
+      for (const pub of p.audioTrackPublications.values()) if (pub.track) mixer.set(p.identity, pub.track.mediaStreamTrack);
+    }
+    const mix = new Recorder(mixer.stream, { occurrence: this.target.occurrence, participantId: this.target.participantId, kind: 'mix', mime });
+    try {
+      await mix.start();
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+      mixer.dispose();
+      return;
+    }
+    this.mixer = mixer;
+    this.mix = mix;
+    this.mixId = mix.id;
+    this.mixing = mixer.keys().filter((k) => k !== 'local');
+  }
+
+  private mixInput(identity: string, track: MediaStreamTrack | null): void {
+    if (!this.mixer) return;
+    this.mixer.set(identity, track);
+    this.mixing = this.mixer.keys().filter((k) => k !== 'local');
+  }
+
+  private ids(): string[] {
+    return [this.recorder?.id, this.mix?.id, this.video?.id].filter((x): x is string => !!x);
+  }
+
+  /**
+   * The teacher's clock minus this browser's wall clock (ms), written to the recordings' rows (so a crashed recording
+   * keeps it too); the server adds it to the wall-clock startedAt. "The teacher's clock" is the teacher page's own
+   * clock (performance.timeOrigin + now), the one ClockSync measures against: pages' performance clocks can sit
+   * hundreds of ms away from Date.now() and from each other, so each browser adds its own (page − wall) difference.
+   * Teacher: just that difference; student: the ClockSync estimate to the teacher plus it, or nothing until measured.
+   */
+  private async noteOffset(ids: string[]): Promise<void> {
+    const pageMinusWall = nowMs() - Date.now();
+    let offset: number | null = null;
+    if (this.target.role === 'teacher') offset = pageMinusWall;
+    else {
+      const teacher = [...(this.session.room?.remoteParticipants.values() ?? [])].find((p) => p.attributes.role === 'teacher');
+      if (teacher) {
+        this.session.clocks?.follow(teacher.identity);
+        const estimate = this.session.clocks?.offsetTo(teacher.identity)?.offsetMs;
+        if (estimate !== undefined) offset = estimate + pageMinusWall;
+      }
+    }
+    if (offset === null) return;
+    for (const id of ids) await updateRecording(id, { clockOffsetMs: offset }).catch(() => undefined);
   }
 
   async detach(): Promise<void> {

@@ -40,7 +40,7 @@ export class Recorder {
 
   constructor(
     private readonly stream: MediaStream,
-    private readonly meta: { occurrence: string; participantId: string; kind: RecordingKind; mime: string },
+    private readonly meta: { occurrence: string; participantId: string; kind: RecordingKind; mime: string; practice?: string },
   ) {}
 
   async start(): Promise<void> {

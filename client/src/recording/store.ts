@@ -7,8 +7,12 @@ export type LocalState = 'recording' | 'finished' | 'uploaded';
 
 export interface LocalRecording {
   id: string;
-  /** `<lessonId>.<basic UTC start>` */
+  /** `<lessonId>.<basic UTC start>`; '' for a practice recording. */
   occurrence: string;
+  /** The teacher page's clock minus this browser's wall clock (ms), the latest estimate while recording. */
+  clockOffsetMs?: number | null;
+  /** The practice session's key (practice recordings only; absent on rows made before practice recording). */
+  practice?: string | null;
   participantId: string;
   kind: RecordingKind;
   /** Full MediaRecorder type, e.g. audio/webm;codecs=opus. */
@@ -53,7 +57,7 @@ export function newRecordingId(): string {
   return `rec-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
-export async function createRecording(r: Pick<LocalRecording, 'id' | 'occurrence' | 'participantId' | 'kind' | 'mime'>): Promise<LocalRecording> {
+export async function createRecording(r: Pick<LocalRecording, 'id' | 'occurrence' | 'participantId' | 'kind' | 'mime' | 'practice'>): Promise<LocalRecording> {
   const now = new Date().toISOString();
   const row: LocalRecording = { ...r, startedAt: now, lastChunkAt: now, endedAt: null, chunks: 0, bytes: 0, state: 'recording', durationMs: null, file: null, sha256: null, uploadUrl: null, serverId: null };
   await (await db()).put('recordings', row);

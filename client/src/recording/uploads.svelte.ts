@@ -87,21 +87,23 @@ class Uploads {
   private upload(r: LocalRecording): Promise<void> {
     const file = r.file!;
     const started = performance.now();
-    const meta: Record<keyof UploadMetadata, string> = {
-      occurrence: r.occurrence,
+    const meta: Partial<Record<keyof UploadMetadata, string>> = {
+      // A practice recording names its practice session instead of a lesson.
+      ...(r.practice ? { practice: r.practice } : { occurrence: r.occurrence }),
       kind: r.kind,
       filetype: containerType(r.mime),
       recordingId: r.id,
       startedAt: r.startedAt,
       endedAt: r.endedAt ?? r.lastChunkAt,
       durationMs: String(r.durationMs ?? 0),
+      ...(r.clockOffsetMs !== undefined && r.clockOffsetMs !== null ? { clockOffsetMs: r.clockOffsetMs.toFixed(1) } : {}),
     };
     this.set(r.id, { phase: 'uploading', error: null });
     return new Promise<void>((resolve, reject) => {
       const up = new Upload(file, {
         endpoint: '/api/uploads',
         uploadUrl: r.uploadUrl,
-        metadata: meta,
+        metadata: meta as Record<string, string>,
         chunkSize: chunkBytes(),
         retryDelays: RETRY_DELAYS,
         // We keep the URL in IndexedDB with the recording, not in localStorage.

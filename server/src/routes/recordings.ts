@@ -5,15 +5,16 @@ import { Server as TusServer } from '@tus/server';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
 import { rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
-import { CLIP_MIME, clipInput, uploadMetadata, VIDEO_BUNDLE_MIME, VIDEO_FILE_MIME, videoUploadMetadata, type ClipList, type ClipMime, type Library, type RecordingList, type UploadMetadata, type VideoUploadMetadata } from '../../../shared/api';
-import { clipInfo, clipPath, createClip, library, listClips, readableClip } from '../services/clips';
+import { CLIP_MIME, clipInput, clipUpdate, uploadMetadata, VIDEO_BUNDLE_MIME, VIDEO_FILE_MIME, videoUploadMetadata, type ClipList, type ClipMime, type Library, type RecordingList, type UploadMetadata, type VideoUploadMetadata } from '../../../shared/api';
+import { authorizePracticeUpload, storePracticeUpload } from '../services/practiceRecordings';
+import { clipInfo, clipPath, createClip, deleteClip, library, listClips, readableClip, updateClip } from '../services/clips';
 import { fromZod, HttpError } from '../errors';
 import { log } from '../log';
 import type { Ctx } from '../services/context';
 import { getUser, sessionUser, type UserRow } from '../services/people';
 import { authorizeVideoUpload, storeVideo } from '../services/videos';
 import { authorizeUpload, listRecordings, newUploadId, readableRecording, recordingPath, storeUpload, uploadFilePath, uploadsDir } from '../services/recordings';
-import { originAllowed, readCookie, requireUser, SESSION_COOKIE } from './http';
+import { originAllowed, parse, readCookie, requireUser, SESSION_COOKIE } from './http';
 
 export const UPLOADS_PATH = '/api/uploads';
 /** How long an unfinished upload is kept (a student may be offline for days after a lesson). */
@@ -96,9 +97,14 @@ export function uploadEndpoint(ctx: Ctx): { handler: RequestHandler; sweep(): Pr
         }
       }
       try {
-        const row = await storeUpload(ctx, uploadFilePath(ctx, upload.id), user, validMetadata(meta));
+        const valid = validMetadata(meta);
+        const source = uploadFilePath(ctx, upload.id);
+        const row = valid.practice !== undefined
+          ? await storePracticeUpload(ctx, source, user, { ...valid, practice: valid.practice })
+          : await storeUpload(ctx, source, user, { ...valid, occurrence: valid.occurrence! });
         await datastore.configstore.delete(upload.id);
-        log.info('recordings.stored', { id: row.id, lesson: row.lesson_id, occurrence: row.occurrence_start, participant: row.participant_id, size: row.size });
+        if ('practice_key' in row) log.info('practice.recording_stored', { id: row.id, student: row.student_id, practice: row.practice_key, size: row.size });
+        else log.info('recordings.stored', { id: row.id, lesson: row.lesson_id, occurrence: row.occurrence_start, participant: row.participant_id, size: row.size });
         return { headers: { 'Muse-Recording-Id': row.id, 'Muse-Recording-Sha256': row.sha256 } };
       } catch (err) {
         if (err instanceof HttpError) throw tusError(err);
@@ -131,7 +137,8 @@ export function uploadEndpoint(ctx: Ctx): { handler: RequestHandler; sweep(): Pr
           return await tus.handle(req, res);
         }
         const meta = validMetadata(raw);
-        authorizeUpload(ctx, user, meta.occurrence);
+        if (meta.practice !== undefined) authorizePracticeUpload(user, meta.kind);
+        else authorizeUpload(ctx, user, meta.occurrence!, meta.kind);
         if (!Number.isFinite(length) || length <= 0) throw new HttpError(400, 'invalid_input', 'Send the recording size (Upload-Length) with the upload.');
         if (length > ctx.config.recordingMaxBytes) {
           throw new HttpError(413, 'too_large', `The recording is ${Math.ceil(length / 1048576)} MB; at most ${ctx.config.recordingMaxBytes / 1048576} MB can be uploaded.`);
@@ -204,6 +211,21 @@ export function recordingRoutes(ctx: Ctx): Router {
     const body: ClipList = { occurrenceId: req.params.id, clips: listClips(ctx, user, req.params.id) };
     res.setHeader('Cache-Control', 'private, no-store');
     res.json(body);
+  });
+
+  router.patch('/clips/:id', (req, res) => {
+    const user = requireUser(res);
+    const change = parse(clipUpdate, req.body, 'clip change');
+    const row = updateClip(ctx, user, req.params.id, change);
+    log.info('clips.updated', { id: row.id, by: user.id, fields: Object.keys(change) });
+    res.json(clipInfo(ctx, row));
+  });
+
+  router.delete('/clips/:id', async (req, res) => {
+    const user = requireUser(res);
+    const row = await deleteClip(ctx, user, req.params.id);
+    log.info('clips.deleted', { id: row.id, by: user.id, lesson: row.lesson_id });
+    res.status(204).end();
   });
 
   router.get('/clips/:id/file', (req, res, next) => {

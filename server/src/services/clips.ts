@@ -1,13 +1,14 @@
 // Clips: passages of a lesson recording cut by the teacher on the review page and shared with the lesson's
 // students. Only the teacher creates them; the teacher and the students list and play them; nobody else sees them.
 import { createHash } from 'node:crypto';
-import { mkdirSync, promises as fsp } from 'node:fs';
+import { mkdirSync, promises as fsp, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { occurrenceId, type ClipInfo, type ClipInput, type ClipMime, type Library, type LibraryOccurrence } from '../../../shared/api';
+import { occurrenceId, type ClipInfo, type ClipInput, type ClipUpdate, type ClipMime, type Library, type LibraryOccurrence } from '../../../shared/api';
 import { HttpError } from '../errors';
 import type { Ctx } from './context';
 import { participantOccurrence } from './lessons';
 import type { UserRow } from './people';
+import { practiceRecordingsFor } from './practiceRecordings';
 import { looksLike, recordingInfo, type RecordingRow } from './recordings';
 import { newId } from './secrets';
 
@@ -25,6 +26,8 @@ export interface ClipRow {
   sha256: string;
   created_by: string;
   created_at: string;
+  /** 1: the lesson's students see it. */
+  shared: number;
 }
 
 const EXT: Record<ClipMime, string> = { 'audio/flac': 'flac', 'audio/webm': 'webm', 'audio/mp4': 'm4a' };
@@ -75,6 +78,7 @@ export async function createClip(ctx: Ctx, user: UserRow, occurrence: string, in
     sha256: createHash('sha256').update(body).digest('hex'),
     created_by: user.id,
     created_at: ctx.now().toISOString(),
+    shared: 1,
   };
   const dir = clipsDir(ctx);
   mkdirSync(dir, { recursive: true });
@@ -89,8 +93,8 @@ export async function createClip(ctx: Ctx, user: UserRow, occurrence: string, in
   await fsp.rename(tmp, clipPath(ctx, row));
   await syncDir(dir);
   ctx.db
-    .prepare(`INSERT INTO clips (id, lesson_id, occurrence_start, recording_id, start_s, end_s, title, note, mime, size, sha256, created_by, created_at)
-              VALUES (@id, @lesson_id, @occurrence_start, @recording_id, @start_s, @end_s, @title, @note, @mime, @size, @sha256, @created_by, @created_at)`)
+    .prepare(`INSERT INTO clips (id, lesson_id, occurrence_start, recording_id, start_s, end_s, title, note, mime, size, sha256, created_by, created_at, shared)
+              VALUES (@id, @lesson_id, @occurrence_start, @recording_id, @start_s, @end_s, @title, @note, @mime, @size, @sha256, @created_by, @created_at, @shared)`)
     .run(row);
   return row;
 }
@@ -110,6 +114,7 @@ export function clipInfo(ctx: Ctx, c: ClipRow): ClipInfo {
     sha256: c.sha256,
     createdBy: by,
     createdAt: c.created_at,
+    shared: c.shared === 1,
     url: `/api/clips/${c.id}/file`,
   };
 }
@@ -117,20 +122,93 @@ export function clipInfo(ctx: Ctx, c: ClipRow): ClipInfo {
 /** Clips of one occurrence, for its teacher and students (404 for anyone else). */
 export function listClips(ctx: Ctx, user: UserRow, occurrence: string): ClipInfo[] {
   const { lesson, key } = participantOccurrence(ctx, user, occurrence);
-  const rows = ctx.db.prepare('SELECT * FROM clips WHERE lesson_id = ? AND occurrence_start = ? ORDER BY created_at, id').all(lesson.id, key) as ClipRow[];
+  const rows = ctx.db.prepare('SELECT * FROM clips WHERE lesson_id = ? AND occurrence_start = ? AND (shared = 1 OR ? = 1) ORDER BY created_at, id').all(lesson.id, key, Number(lesson.teacher_id === user.id)) as ClipRow[];
   return rows.map((c) => clipInfo(ctx, c));
 }
 
-/** One clip, if the user is its lesson's teacher or a student of it; 404 otherwise. */
-export function readableClip(ctx: Ctx, user: UserRow, id: string): ClipRow {
+/** One clip and whether the user teaches its lesson, if they may see it: its teacher, or a student of it while it is shared; 404 otherwise. */
+function visibleClip(ctx: Ctx, user: UserRow, id: string): { row: ClipRow; teaches: boolean } {
   const row = ctx.db.prepare('SELECT * FROM clips WHERE id = ?').get(id) as ClipRow | undefined;
   if (!row) throw notFound();
+  let teaches: boolean;
   try {
-    participantOccurrence(ctx, user, occurrenceId(row.lesson_id, row.occurrence_start));
+    teaches = participantOccurrence(ctx, user, occurrenceId(row.lesson_id, row.occurrence_start)).lesson.teacher_id === user.id;
   } catch {
     throw notFound();
   }
+  if (!teaches && row.shared !== 1) throw notFound();
+  return { row, teaches };
+}
+
+/** One clip, if the user is its lesson's teacher or (while it is shared) a student of it; 404 otherwise. */
+export function readableClip(ctx: Ctx, user: UserRow, id: string): ClipRow {
+  return visibleClip(ctx, user, id).row;
+}
+
+/** A clip its lesson's teacher may change: a student who sees it gets 403, everyone else 404. */
+function ownClip(ctx: Ctx, user: UserRow, id: string): ClipRow {
+  const { row, teaches } = visibleClip(ctx, user, id);
+  if (!teaches) throw new HttpError(403, 'forbidden', 'Only the teacher can change or delete a clip. Ask your teacher.');
   return row;
+}
+
+/** Renames, re-notes, shares or unshares a clip (the lesson's teacher only). */
+export function updateClip(ctx: Ctx, user: UserRow, id: string, change: ClipUpdate): ClipRow {
+  const row = ownClip(ctx, user, id);
+  const next: ClipRow = {
+    ...row,
+    title: change.title ?? row.title,
+    note: change.note ?? row.note,
+    shared: change.shared === undefined ? row.shared : Number(change.shared),
+  };
+  ctx.db.prepare('UPDATE clips SET title = @title, note = @note, shared = @shared WHERE id = @id').run(next);
+  return next;
+}
+
+const deletingPath = (ctx: Ctx, row: Pick<ClipRow, 'id' | 'mime'>) => path.join(clipsDir(ctx), `.${path.basename(clipPath(ctx, row))}.deleting`);
+
+/**
+ * Deletes a clip (the lesson's teacher only), file and row together: the file is first renamed aside (atomic), the
+ * row deleted, and only after that commit is the file unlinked. If the row cannot be deleted the file is put back;
+ * a crash in between is settled on the next start by recoverClipDeletes.
+ */
+export async function deleteClip(ctx: Ctx, user: UserRow, id: string): Promise<ClipRow> {
+  const row = ownClip(ctx, user, id);
+  const file = clipPath(ctx, row);
+  const aside = deletingPath(ctx, row);
+  await fsp.rename(file, aside).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+  try {
+    ctx.db.prepare('DELETE FROM clips WHERE id = ?').run(row.id);
+  } catch (err) {
+    await fsp.rename(aside, file).catch(() => undefined);
+    throw err;
+  }
+  await fsp.rm(aside, { force: true });
+  await syncDir(clipsDir(ctx)).catch(() => undefined);
+  return row;
+}
+
+/** On start: a clip file left renamed aside by a crash mid-delete goes back if its row is still there, else away. */
+export function recoverClipDeletes(ctx: Ctx): number {
+  let settled = 0;
+  let names: string[];
+  try {
+    names = readdirSync(clipsDir(ctx));
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const m = /^\.((c[0-9a-f]+)\.[a-z0-9]+)\.deleting$/.exec(name);
+    if (!m) continue;
+    const aside = path.join(clipsDir(ctx), name);
+    const alive = ctx.db.prepare('SELECT 1 FROM clips WHERE id = ?').get(m[2]);
+    if (alive) renameSync(aside, path.join(clipsDir(ctx), m[1]));
+    else rmSync(aside, { force: true });
+    settled++;
+  }
+  return settled;
 }
 
 /** "20260302T100000Z" → "2026-03-02T10:00:00.000Z". */
@@ -158,7 +236,8 @@ export function library(ctx: Ctx, user: UserRow): Library {
       return e;
     };
     for (const r of ctx.db.prepare('SELECT * FROM recordings WHERE lesson_id = ? ORDER BY started_at, created_at').all(l.id) as RecordingRow[]) entry(r.occurrence_start).recordings.push(recordingInfo(ctx, r));
-    for (const c of ctx.db.prepare('SELECT * FROM clips WHERE lesson_id = ? ORDER BY created_at, id').all(l.id) as ClipRow[]) entry(c.occurrence_start).clips.push(clipInfo(ctx, c));
+    const teaches = Number(user.role === 'teacher' && (ctx.db.prepare('SELECT teacher_id FROM lessons WHERE id = ?').get(l.id) as { teacher_id: string }).teacher_id === user.id);
+    for (const c of ctx.db.prepare('SELECT * FROM clips WHERE lesson_id = ? AND (shared = 1 OR ? = 1) ORDER BY created_at, id').all(l.id, teaches) as ClipRow[]) entry(c.occurrence_start).clips.push(clipInfo(ctx, c));
   }
-  return { occurrences: [...out.values()].sort((a, b) => b.start.localeCompare(a.start)) };
+  return { occurrences: [...out.values()].sort((a, b) => b.start.localeCompare(a.start)), practice: practiceRecordingsFor(ctx, user) };
 }

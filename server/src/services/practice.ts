@@ -12,6 +12,7 @@ interface Row {
   duration_seconds: number;
   tempos: string;
   tuner: string;
+  client_key: string | null;
   created_at: string;
 }
 
@@ -25,6 +26,7 @@ function toSession(r: Row): PracticeSession {
     tempos: JSON.parse(r.tempos) as number[],
     tuner: JSON.parse(r.tuner) as PracticeSession['tuner'],
     createdAt: r.created_at,
+    ...(r.client_key ? { key: r.client_key } : {}),
   };
 }
 
@@ -37,10 +39,14 @@ export function recordPractice(ctx: Ctx, student: UserRow, req: PracticeSessionR
     duration_seconds: req.durationSeconds,
     tempos: JSON.stringify([...new Set(req.tempos.map((b) => Math.round(b)))]),
     tuner: JSON.stringify(req.tuner),
+    client_key: req.key ?? null,
     created_at: ctx.now().toISOString(),
   };
+  // The same session sent twice (a retry after a lost answer) is stored once.
+  const again = row.client_key ? (ctx.db.prepare('SELECT * FROM practice_sessions WHERE student_id = ? AND client_key = ?').get(student.id, row.client_key) as Row | undefined) : undefined;
+  if (again) return toSession(again);
   ctx.db
-    .prepare('INSERT INTO practice_sessions (id, student_id, started_at, duration_seconds, tempos, tuner, created_at) VALUES (@id, @student_id, @started_at, @duration_seconds, @tempos, @tuner, @created_at)')
+    .prepare('INSERT INTO practice_sessions (id, student_id, started_at, duration_seconds, tempos, tuner, client_key, created_at) VALUES (@id, @student_id, @started_at, @duration_seconds, @tempos, @tuner, @client_key, @created_at)')
     .run(row);
   return toSession(row);
 }

@@ -16,7 +16,7 @@ export interface RecordingRow {
   occurrence_start: string;
   participant_id: string;
   client_id: string;
-  kind: 'audio' | 'video';
+  kind: 'audio' | 'video' | 'mix';
   mime: string;
   size: number;
   sha256: string;
@@ -24,6 +24,8 @@ export interface RecordingRow {
   started_at: string | null;
   ended_at: string | null;
   created_at: string;
+  clock_offset_ms: number | null;
+  aligned_start_at: string | null;
 }
 
 const EXT: Record<RecordingMime, string> = { 'audio/webm': 'webm', 'video/webm': 'webm', 'audio/mp4': 'm4a', 'video/mp4': 'mp4' };
@@ -38,8 +40,10 @@ export function recordingPath(ctx: Ctx, row: Pick<RecordingRow, 'id' | 'mime'>):
 const notFound = () => new HttpError(404, 'recording_not_found', 'There is no such recording, or it is not from one of your lessons.');
 
 /** May this user upload into this occurrence? Its teacher and its students may; everyone else gets 404. */
-export function authorizeUpload(ctx: Ctx, user: UserRow, occurrence: string): { lessonId: string; key: string } {
+export function authorizeUpload(ctx: Ctx, user: UserRow, occurrence: string, kind?: string): { lessonId: string; key: string } {
   const { lesson, key } = participantOccurrence(ctx, user, occurrence);
+  // The lesson as heard is recorded in the teacher's browser only.
+  if (kind === 'mix' && lesson.teacher_id !== user.id) throw new HttpError(403, 'teacher_only', 'Only the teacher’s browser records the lesson as heard (both sides).');
   return { lessonId: lesson.id, key };
 }
 
@@ -49,18 +53,14 @@ export function looksLike(mime: RecordingMime, head: Buffer): boolean {
   return head.length >= 8 && head.toString('latin1', 4, 8) === 'ftyp';
 }
 
-/**
- * Moves a finished upload into recordings/ and records it: the hash is computed from the bytes on disk, the file
- * is fsynced, then renamed (atomic on one file system) and the folder fsynced, and only then is the row written.
- * A second upload of the same browser recording keeps the first and drops the new file.
- */
-export async function storeUpload(ctx: Ctx, source: string, owner: UserRow, meta: UploadMetadata): Promise<RecordingRow> {
-  const { lessonId, key } = authorizeUpload(ctx, owner, meta.occurrence);
-  const existing = ctx.db.prepare('SELECT * FROM recordings WHERE participant_id = ? AND client_id = ?').get(owner.id, meta.recordingId) as RecordingRow | undefined;
-  if (existing) {
-    await fsp.rm(source, { force: true });
-    return existing;
-  }
+/** The start on the teacher's clock: the browser's start plus its measured offset (or as it is, without one). */
+export function alignedStart(startedAt: string | undefined, offsetMs: number | undefined): string | null {
+  if (!startedAt) return null;
+  return offsetMs === undefined ? new Date(startedAt).toISOString() : new Date(Date.parse(startedAt) + offsetMs).toISOString();
+}
+
+/** Hashes an uploaded file from the bytes on disk (fsynced) and checks it is the type it claims; a mislabelled file is removed. */
+export async function checkUpload(source: string, filetype: RecordingMime): Promise<{ size: number; sha256: string }> {
   const handle = await fsp.open(source, 'r+');
   let size = 0;
   let head = Buffer.alloc(0);
@@ -75,25 +75,15 @@ export async function storeUpload(ctx: Ctx, source: string, owner: UserRow, meta
   } finally {
     await handle.close();
   }
-  if (!looksLike(meta.filetype, head)) {
+  if (!looksLike(filetype, head)) {
     await fsp.rm(source, { force: true });
-    throw new HttpError(415, 'not_a_recording', `The uploaded file is not ${meta.filetype}. Upload the recording as the browser made it.`);
+    throw new HttpError(415, 'not_a_recording', `The uploaded file is not ${filetype}. Upload the recording as the browser made it.`);
   }
-  const row: RecordingRow = {
-    id: newId('r'),
-    lesson_id: lessonId,
-    occurrence_start: key,
-    participant_id: owner.id,
-    client_id: meta.recordingId,
-    kind: meta.kind,
-    mime: meta.filetype,
-    size,
-    sha256: hash.digest('hex'),
-    duration_ms: meta.durationMs ?? null,
-    started_at: meta.startedAt ?? null,
-    ended_at: meta.endedAt ?? null,
-    created_at: ctx.now().toISOString(),
-  };
+  return { size, sha256: hash.digest('hex') };
+}
+
+/** Renames a checked upload into recordings/ (atomic on one file system) and fsyncs the folder. */
+export async function placeRecording(ctx: Ctx, source: string, row: Pick<RecordingRow, 'id' | 'mime'>): Promise<void> {
   const dir = recordingsDir(ctx);
   mkdirSync(dir, { recursive: true });
   await fsp.rename(source, recordingPath(ctx, row));
@@ -103,9 +93,42 @@ export async function storeUpload(ctx: Ctx, source: string, owner: UserRow, meta
   } finally {
     await d.close();
   }
+}
+
+/**
+ * Moves a finished upload into recordings/ and records it: the hash is computed from the bytes on disk, the file
+ * is fsynced, then renamed (atomic on one file system) and the folder fsynced, and only then is the row written.
+ * A second upload of the same browser recording keeps the first and drops the new file.
+ */
+export async function storeUpload(ctx: Ctx, source: string, owner: UserRow, meta: UploadMetadata & { occurrence: string }): Promise<RecordingRow> {
+  const { lessonId, key } = authorizeUpload(ctx, owner, meta.occurrence, meta.kind);
+  const existing = ctx.db.prepare('SELECT * FROM recordings WHERE participant_id = ? AND client_id = ?').get(owner.id, meta.recordingId) as RecordingRow | undefined;
+  if (existing) {
+    await fsp.rm(source, { force: true });
+    return existing;
+  }
+  const { size, sha256 } = await checkUpload(source, meta.filetype);
+  const row: RecordingRow = {
+    id: newId('r'),
+    lesson_id: lessonId,
+    occurrence_start: key,
+    participant_id: owner.id,
+    client_id: meta.recordingId,
+    kind: meta.kind,
+    mime: meta.filetype,
+    size,
+    sha256,
+    duration_ms: meta.durationMs ?? null,
+    started_at: meta.startedAt ?? null,
+    ended_at: meta.endedAt ?? null,
+    created_at: ctx.now().toISOString(),
+    clock_offset_ms: meta.clockOffsetMs ?? null,
+    aligned_start_at: alignedStart(meta.startedAt, meta.clockOffsetMs),
+  };
+  await placeRecording(ctx, source, row);
   ctx.db
-    .prepare(`INSERT INTO recordings (id, lesson_id, occurrence_start, participant_id, client_id, kind, mime, size, sha256, duration_ms, started_at, ended_at, created_at)
-              VALUES (@id, @lesson_id, @occurrence_start, @participant_id, @client_id, @kind, @mime, @size, @sha256, @duration_ms, @started_at, @ended_at, @created_at)`)
+    .prepare(`INSERT INTO recordings (id, lesson_id, occurrence_start, participant_id, client_id, kind, mime, size, sha256, duration_ms, started_at, ended_at, created_at, clock_offset_ms, aligned_start_at)
+              VALUES (@id, @lesson_id, @occurrence_start, @participant_id, @client_id, @kind, @mime, @size, @sha256, @duration_ms, @started_at, @ended_at, @created_at, @clock_offset_ms, @aligned_start_at)`)
     .run(row);
   return row;
 }
@@ -124,6 +147,8 @@ export function recordingInfo(ctx: Ctx, r: RecordingRow): RecordingInfo {
     startedAt: r.started_at,
     endedAt: r.ended_at,
     createdAt: r.created_at,
+    clockOffsetMs: r.clock_offset_ms,
+    alignedStartAt: r.aligned_start_at,
     url: `/api/recordings/${r.id}/file`,
     clientId: r.client_id,
   };
