@@ -1,6 +1,7 @@
 // One person's side of a lesson call: the LiveKit room, who is in it, their tracks and levels,
 // and the connection state shown to the person.
 import {
+  ConnectionQuality,
   ConnectionState,
   createLocalAudioTrack,
   DisconnectReason,
@@ -33,6 +34,8 @@ export interface Peer {
   /** Meters and pitch of this person's microphone. */
   analyser: MuseAnalyserNode | null;
   micMuted: boolean;
+  /** The SFU hears nothing from this person any more (their network dropped); they may come back by themselves. */
+  connectionLost: boolean;
 }
 
 interface AnalyserEntry {
@@ -116,6 +119,7 @@ export class LessonSession {
       .on(RoomEvent.TrackUnmuted, refresh)
       .on(RoomEvent.LocalTrackPublished, refresh)
       .on(RoomEvent.ParticipantAttributesChanged, refresh)
+      .on(RoomEvent.ConnectionQualityChanged, refresh)
       .on(RoomEvent.RoomMetadataChanged, (metadata) => this.onRoomState(metadata))
       .on(RoomEvent.ConnectionStateChanged, (s) => this.onConnectionState(s))
       .on(RoomEvent.Disconnected, (reason) => this.onDisconnected(reason));
@@ -322,6 +326,7 @@ export class LessonSession {
         audio,
         analyser,
         micMuted: audio ? audio.isMuted : true,
+        connectionLost: p !== room.localParticipant && p.connectionQuality === ConnectionQuality.Lost,
       };
     });
     for (const [id, entry] of this.analysers) {
