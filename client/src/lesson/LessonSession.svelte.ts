@@ -11,12 +11,13 @@ import {
   Room,
   RoomEvent,
   Track,
+  TrackEvent,
 } from 'livekit-client';
 import { type JoinResponse, type MetronomeSettings, parseRoomState, type Role, type RoomState } from '../../../shared/api';
 import type { AudioEngine } from '../audio/engine';
 import type { MuseAnalyserNode } from '../audio/AnalyserNode';
 import { api } from '../lib/api';
-import { type AudioMode, captureOptions, publishOptions } from './audioMode';
+import { applyJitterBufferTarget, type AudioMode, captureOptions, publishOptions } from './audioMode';
 import { MusicCheck } from './check/MusicCheck.svelte';
 import { ClockSync, nowMs } from './ClockSync.svelte';
 import { LatencyProbe } from './LatencyProbe.svelte';
@@ -109,6 +110,7 @@ export class LessonSession {
       .on(RoomEvent.ParticipantConnected, refresh)
       .on(RoomEvent.ParticipantDisconnected, refresh)
       .on(RoomEvent.TrackSubscribed, (track) => {
+        if (track.kind === Track.Kind.Audio) applyJitterBufferTarget(track.receiver);
         if (track.kind === Track.Kind.Audio && this.joinToRemoteAudioMs === null) {
           this.joinToRemoteAudioMs = performance.now() - this.joinStarted;
         }
@@ -263,6 +265,13 @@ export class LessonSession {
         this.micTrack = null;
       }
       const track = await createLocalAudioTrack(captureOptions(mode, this.micDeviceId));
+      // After a full reconnect (the SFU restarted, or this side's network came back) livekit-client
+      // restarts the microphone: a new MediaStreamTrack, the old one stopped. The recording follows it.
+      track.on(TrackEvent.Restarted, () => {
+        if (this.micTrack !== track) return;
+        this.onMicTrack?.(track.mediaStreamTrack);
+        this.refresh();
+      });
       if (this.micMuted) await track.mute();
       await room.localParticipant.publishTrack(track, { source: Track.Source.Microphone, ...publishOptions(mode) });
       this.micTrack = track;
