@@ -273,7 +273,8 @@ export class LinkEmulator {
   private tcp(f: Forward): Promise<void> {
     const sockets = new Set<net.Socket>();
     const server = net.createServer({ allowHalfOpen: true }, (client) => {
-      const profile = this.profileOf(client.remoteAddress ?? '');
+      // Looked up per chunk: a bench changes a host's profile between conditions.
+      const clientIp = client.remoteAddress ?? '';
       const upstream = net.connect({ host: f.to.host, port: f.to.port, allowHalfOpen: true });
       client.setNoDelay(true);
       upstream.setNoDelay(true);
@@ -297,7 +298,7 @@ export class LinkEmulator {
         };
         const push = (chunk: Buffer | null) => {
           const last = queue.length ? queue[queue.length - 1].due : 0;
-          queue.push({ due: Math.max(last, Date.now() + this.delay(profile)), chunk });
+          queue.push({ due: Math.max(last, Date.now() + this.delay(this.profileOf(clientIp))), chunk });
           if (!timer) timer = setTimeout(drain, queue[0].due - Date.now());
         };
         from.on('data', (chunk: Buffer) => push(chunk));
@@ -311,8 +312,8 @@ export class LinkEmulator {
         sockets.delete(client);
         sockets.delete(upstream);
       };
-      client.on('error', kill).on('close', () => setTimeout(kill, 1000));
-      upstream.on('error', kill).on('close', () => setTimeout(kill, 1000));
+      client.on('error', kill).on('close', () => setTimeout(kill, 1000).unref());
+      upstream.on('error', kill).on('close', () => setTimeout(kill, 1000).unref());
     });
     this.closers.push(
       () =>
@@ -347,19 +348,18 @@ export class LinkEmulator {
     front.on('message', (msg, rinfo) => {
       this.stats.udpIn++;
       const key = `${rinfo.address}:${rinfo.port}`;
-      const profile = this.profileOf(rinfo.address);
       let up = mappings.get(key);
       if (!up) {
         up = dgram.createSocket('udp4');
         up.bind(0, f.from);
         up.on('message', (back) => {
           this.stats.udpOut++;
-          send(front, back, rinfo.port, rinfo.address, profile);
+          send(front, back, rinfo.port, rinfo.address, this.profileOf(rinfo.address));
         });
         up.on('error', () => {});
         mappings.set(key, up);
       }
-      send(up, msg, f.to.port, f.to.host, profile);
+      send(up, msg, f.to.port, f.to.host, this.profileOf(rinfo.address));
     });
     front.on('error', () => {});
     this.closers.push(async () => {
