@@ -95,13 +95,22 @@ test('over the Seoul–Abu Dhabi link, in music mode, both hear each other and t
     expect(rtt).not.toBeNull();
     expect(rtt!).toBeGreaterThanOrEqual((2 * SEOUL_ABU_DHABI.delayMs - 2 * SEOUL_ABU_DHABI.jitterMs) / 1000);
 
-    const result = await teacher.page.evaluate(async () => {
-      type Probe = { measure(n: number): Promise<{ medianMs: number; p95Ms: number; samples: number[]; concealedPct: number } | null>; error: string | null };
-      const s = (window as unknown as { muse: { session: { probe: Probe } } }).muse.session;
-      const out = await s.probe.measure(8);
-      if (!out) throw new Error(`latency probe failed: ${s.probe.error}`);
-      return out;
-    });
+    // On a loaded machine the other side's probe track can take longer than the probe waits
+    // (10 s); a person would press Measure again, and so does the test, once.
+    const measure = () =>
+      teacher.page.evaluate(async () => {
+        type Probe = { measure(n: number): Promise<{ medianMs: number; p95Ms: number; samples: number[]; concealedPct: number } | null>; error: string | null };
+        const s = (window as unknown as { muse: { session: { probe: Probe } } }).muse.session;
+        const out = await s.probe.measure(8);
+        return out ?? { error: s.probe.error ?? 'no result' };
+      });
+    let measured = await measure();
+    if ('error' in measured) {
+      process.stdout.write(`latency probe, first try: ${measured.error}; measuring again\n`);
+      measured = await measure();
+    }
+    if ('error' in measured) throw new Error(`latency probe failed twice: ${measured.error}`);
+    const result = measured;
     process.stdout.write(
       `Seoul–Abu Dhabi link (${ONE_WAY_MS} ms one way emulated, ±${SEOUL_ABU_DHABI.jitterMs} ms, ${SEOUL_ABU_DHABI.lossPct} % loss a link): ` +
         `probe one-way median ${result.medianMs.toFixed(1)} ms, p95 ${result.p95Ms.toFixed(1)} ms, ${result.samples.length} clicks, ` +
@@ -139,6 +148,13 @@ test('the student\'s network drops for 20 s: the teacher is told, and the lesson
       await teacher.page.screenshot({ path: path.join(SHOTS, `network-drop-teacher-${vp.width}.png`) });
     }
     await student.page.screenshot({ path: path.join(SHOTS, 'network-drop-student.png') });
+    // The same notice in Korean.
+    const lang = teacher.page.getByRole('button', { name: 'Language / 언어' });
+    await lang.click();
+    expect(await badge.textContent()).toContain('Layla 님의 연결이 끊겼습니다');
+    await teacher.page.setViewportSize({ width: 1024, height: 768 });
+    await teacher.page.screenshot({ path: path.join(SHOTS, 'network-drop-teacher-ko-1024.png') });
+    await lang.click();
     await teacher.page.setViewportSize({ width: 1280, height: 800 });
 
     await new Promise((r) => setTimeout(r, Math.max(0, cut + DROP_MS - Date.now())));
