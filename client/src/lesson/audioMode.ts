@@ -24,7 +24,9 @@ export const tuning: { musicRed: boolean; jitterBufferTargetMs: number | null } 
 /** Applies the jitter-buffer target to a remote audio track's receiver (no-op where unsupported). */
 export function applyJitterBufferTarget(receiver: RTCRtpReceiver | undefined): void {
   if (!receiver || !('jitterBufferTarget' in receiver)) return;
-  (receiver as RTCRtpReceiver & { jitterBufferTarget: number | null }).jitterBufferTarget = tuning.jitterBufferTargetMs;
+  const r = receiver as RTCRtpReceiver & { jitterBufferTarget: number | null };
+  // Only a change is written: with the default (null) a receiver is left exactly as WebRTC made it.
+  if (r.jitterBufferTarget !== tuning.jitterBufferTargetMs) r.jitterBufferTarget = tuning.jitterBufferTargetMs;
 }
 
 export function captureOptions(mode: AudioMode, deviceId?: string): AudioCaptureOptions {
