@@ -41,17 +41,23 @@ test('UDP: every packet is delayed both ways, and about the configured share is 
     b.writeUInt32BE(i);
     sent.set(i, performance.now());
     client.send(b, front, FRONT);
-    if (i % 50 === 49) await new Promise((r) => setTimeout(r, 5));
+    // Paced, so that no socket buffer overflows on a busy machine (that loss would not be the emulator's).
+    if (i % 10 === 9) await new Promise((r) => setTimeout(r, 2));
   }
-  await new Promise((r) => setTimeout(r, 400));
+  // Until nothing has come back for 300 ms (the slowest packet is 60 ms late on a quiet machine).
+  for (let last = -1, t = 0; last !== rtts.length && t < 30; t++) {
+    last = rtts.length;
+    await new Promise((r) => setTimeout(r, 300));
+  }
   await emu.stop();
   client.close();
   echo.close();
-  // 10 % each way: about 81 % come back (binomial, N = 600: 4 σ ≈ ±6 %).
-  const back = rtts.length / N;
-  expect(back).toBeGreaterThan(0.74);
-  expect(back).toBeLessThan(0.88);
-  expect(emu.stats.udpLost).toBe(N - rtts.length);
+  // 10 % each way: the emulator drops ≈ 19 % of N (binomial, N = 600: 4 σ ≈ ±6 %), and about 81 % come back.
+  const lost = emu.stats.udpLost / N;
+  expect(lost).toBeGreaterThan(0.12);
+  expect(lost).toBeLessThan(0.26);
+  expect(rtts.length).toBeLessThanOrEqual(N - emu.stats.udpLost);
+  expect(rtts.length / N).toBeGreaterThan(0.7);
   // Two crossings of 25 ± 5 ms.
   expect(Math.min(...rtts)).toBeGreaterThanOrEqual(2 * (profile.delayMs - profile.jitterMs) - 1);
 });
