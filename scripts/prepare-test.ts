@@ -17,6 +17,8 @@ export const TEST_PACKAGES: Record<string, string> = {
   // Two livekit-server nodes share one Redis in the multi-node test.
   'redis-server': '/usr/bin/redis-server',
   'fluid-soundfont-gm': '/usr/share/sounds/sf2/FluidR3_GM.sf2',
+  // network.spec.ts and bench:network build their simulated network with `ip netns` and veths.
+  iproute2: '/bin/ip',
 };
 
 function aptInstall(missing: string[]): void {

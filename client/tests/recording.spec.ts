@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startTestApp } from './harness/app';
 import { launchParticipant, type Participant } from './harness/browser';
+import { type Account, apiCall, enterLesson, lessonNow } from './harness/scheduled';
 
 const SHOTS = path.join(process.cwd(), 'test-results');
 let app: Awaited<ReturnType<typeof startTestApp>>;
@@ -14,45 +15,8 @@ let teacher: Participant;
 let student: Participant;
 let lesson: Awaited<ReturnType<typeof lessonNow>>;
 
-interface Account {
-  cookie: string;
-  id: string;
-}
-
-async function call(method: string, url: string, body: unknown, cookie?: string): Promise<{ status: number; body: any; cookie: string | null }> {
-  const res = await fetch(`${app.url}/api${url}`, { method, headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });
-  const set = res.headers.get('set-cookie');
-  return { status: res.status, body: await res.json().catch(() => null), cookie: set ? set.split(';')[0] : null };
-}
-
-/** A teacher (UTC), a student who accepted the invite, and a 30-minute lesson whose room is open now. */
-async function lessonNow(): Promise<{ teacher: Account; student: Account; occurrence: string }> {
-  const signup = await call('POST', '/auth/signup', { email: `rec-${Date.now()}@example.com`, password: 'correct horse battery', name: 'Kim Minji', timeZone: 'UTC', language: 'en' });
-  expect(signup.status).toBe(201);
-  const t: Account = { cookie: signup.cookie!, id: signup.body.id };
-  const added = await call('POST', '/students', { name: 'Layla', timeZone: 'Asia/Dubai', language: 'en' }, t.cookie);
-  const token = (added.body.invite.url as string).split('/invite/')[1];
-  const accepted = await call('POST', `/invites/${token}/accept`, { password: 'my violin 2026' });
-  expect(accepted.status).toBe(200);
-  const s: Account = { cookie: accepted.cookie!, id: accepted.body.id };
-  const start = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 60_000).toISOString().slice(0, 16);
-  const lesson = await call('POST', '/lessons', { title: 'Recorded lesson', start, durationMinutes: 30, studentIds: [s.id] }, t.cookie);
-  expect(lesson.status).toBe(201);
-  const list = await fetch(`${app.url}/api/lessons`, { headers: { cookie: t.cookie } }).then((r) => r.json());
-  return { teacher: t, student: s, occurrence: list.occurrences[0].id as string };
-}
-
-async function enter(page: Page, account: Account, occurrence: string): Promise<void> {
-  const [name, value] = account.cookie.split('=');
-  await page.context().addCookies([{ name, value, url: app.url }]);
-  await page.goto(`${app.url}/lesson/${occurrence}`);
-  await page.waitForFunction(() => {
-    const b = document.querySelector('[data-testid=join]') as HTMLButtonElement | null;
-    return b !== null && !b.disabled;
-  }, null, { timeout: 20000 });
-  await page.getByTestId('join').click();
-  await page.locator('[data-testid=connection][data-state=connected]').waitFor({ timeout: 20000 });
-}
+const call = (method: string, url: string, body: unknown, cookie?: string) => apiCall(app.url, method, url, body, cookie);
+const enter = (page: Page, account: Account, occurrence: string) => enterLesson(page, app.url, account, occurrence);
 
 interface Checked {
   state: string;
@@ -133,7 +97,7 @@ afterAll(async () => {
 });
 
 test('a closed tab loses at most a second: the recording is recovered, finalised and uploaded; a cut upload resumes', async () => {
-  lesson = await lessonNow();
+  lesson = await lessonNow(app.url);
   const { teacher: t, student: s, occurrence } = lesson;
   await enter(teacher.page, t, occurrence);
   await teacher.page.locator('[data-testid=rec][data-local=true]').waitFor({ timeout: 10000 });

@@ -92,6 +92,10 @@ export interface LiveKitOptions {
   overrides?: Record<string, unknown>;
   /** Where livekit-server's own log lines go; default: this process's stderr when MUSE_LIVEKIT_LOG=1. */
   onLog?: (line: string) => void;
+  /** Run inside this network namespace (`ip netns exec`); with `host`, the address it binds there. */
+  netns?: string;
+  /** The address clients and the readiness check use (default 127.0.0.1). */
+  host?: string;
 }
 
 export interface RunningLiveKit {
@@ -149,7 +153,10 @@ export async function startLiveKit(opts: LiveKitOptions = {}): Promise<RunningLi
   const udpPort = Number((config.rtc as Record<string, unknown>).udp_port);
   const apiKey = opts.apiKey ?? process.env.MUSE_LIVEKIT_API_KEY ?? DEV_LIVEKIT_API_KEY;
   const apiSecret = opts.apiSecret ?? process.env.MUSE_LIVEKIT_API_SECRET ?? DEV_LIVEKIT_API_SECRET;
-  const child = spawn(bin, ['--config-body', YAML.stringify(config)], {
+  const argv = [bin, '--config-body', YAML.stringify(config)];
+  // `ip netns exec` execs livekit-server itself: the child's pid is the server's, so kill() works as usual.
+  if (opts.netns) argv.unshift('ip', 'netns', 'exec', opts.netns);
+  const child = spawn(argv[0], argv.slice(1), {
     env: { ...process.env, LIVEKIT_KEYS: `${apiKey}: ${apiSecret}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -163,7 +170,8 @@ export async function startLiveKit(opts: LiveKitOptions = {}): Promise<RunningLi
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const httpUrl = `http://127.0.0.1:${port}/`;
+  const host = opts.host ?? '127.0.0.1';
+  const httpUrl = `http://${host}:${port}/`;
   try {
     await waitReady(httpUrl, child, 20000);
   } catch (err) {
@@ -180,5 +188,5 @@ export async function startLiveKit(opts: LiveKitOptions = {}): Promise<RunningLi
       });
       child.kill('SIGTERM');
     });
-  return { url: `ws://127.0.0.1:${port}`, httpUrl, port, udpPort, process: child, stop };
+  return { url: `ws://${host}:${port}`, httpUrl, port, udpPort, process: child, stop };
 }

@@ -1,6 +1,7 @@
 // One person's side of a lesson call: the LiveKit room, who is in it, their tracks and levels,
 // and the connection state shown to the person.
 import {
+  ConnectionQuality,
   ConnectionState,
   createLocalAudioTrack,
   DisconnectReason,
@@ -10,12 +11,13 @@ import {
   Room,
   RoomEvent,
   Track,
+  TrackEvent,
 } from 'livekit-client';
 import { type JoinResponse, type MetronomeSettings, parseRoomState, type Role, type RoomState } from '../../../shared/api';
 import type { AudioEngine } from '../audio/engine';
 import type { MuseAnalyserNode } from '../audio/AnalyserNode';
 import { api } from '../lib/api';
-import { type AudioMode, captureOptions, limiterWanted, publishOptions, publishPtime } from './audioMode';
+import { applyJitterBufferTarget, type AudioMode, captureOptions, limiterWanted, publishOptions, publishPtime } from './audioMode';
 import { setPublishPtime } from './opusFrames';
 import { MicLimiter } from './MicLimiter';
 import { MusicCheck } from './check/MusicCheck.svelte';
@@ -35,6 +37,8 @@ export interface Peer {
   /** Meters and pitch of this person's microphone. */
   analyser: MuseAnalyserNode | null;
   micMuted: boolean;
+  /** The SFU hears nothing from this person any more (their network dropped); they may come back by themselves. */
+  connectionLost: boolean;
 }
 
 interface AnalyserEntry {
@@ -111,6 +115,7 @@ export class LessonSession {
       .on(RoomEvent.ParticipantConnected, refresh)
       .on(RoomEvent.ParticipantDisconnected, refresh)
       .on(RoomEvent.TrackSubscribed, (track) => {
+        if (track.kind === Track.Kind.Audio) applyJitterBufferTarget(track.receiver);
         if (track.kind === Track.Kind.Audio && this.joinToRemoteAudioMs === null) {
           this.joinToRemoteAudioMs = performance.now() - this.joinStarted;
         }
@@ -121,6 +126,7 @@ export class LessonSession {
       .on(RoomEvent.TrackUnmuted, refresh)
       .on(RoomEvent.LocalTrackPublished, refresh)
       .on(RoomEvent.ParticipantAttributesChanged, refresh)
+      .on(RoomEvent.ConnectionQualityChanged, refresh)
       .on(RoomEvent.RoomMetadataChanged, (metadata) => this.onRoomState(metadata))
       .on(RoomEvent.ConnectionStateChanged, (s) => this.onConnectionState(s))
       .on(RoomEvent.Disconnected, (reason) => this.onDisconnected(reason));
@@ -276,6 +282,15 @@ export class LessonSession {
         await track.setProcessor(limiter);
         this.micLimiter = limiter;
       }
+      // After a full reconnect (the SFU restarted, or this side's network came back) livekit-client
+      // restarts the microphone: a new MediaStreamTrack, the old one stopped. The recording follows
+      // it (the raw capture: with the limiter set, the processor is handed the new one).
+      track.on(TrackEvent.Restarted, () => {
+        if (this.micTrack !== track) return;
+        this.micRaw = this.micLimiter?.input ?? track.mediaStreamTrack;
+        this.onMicTrack?.(this.micRaw);
+        this.refresh();
+      });
       if (this.micMuted) await track.mute();
       await room.localParticipant.publishTrack(track, { source: Track.Source.Microphone, ...publishOptions(mode) });
       this.micTrack = track;
@@ -339,6 +354,7 @@ export class LessonSession {
         audio,
         analyser,
         micMuted: audio ? audio.isMuted : true,
+        connectionLost: p !== room.localParticipant && p.connectionQuality === ConnectionQuality.Lost,
       };
     });
     for (const [id, entry] of this.analysers) {

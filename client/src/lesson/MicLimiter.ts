@@ -9,6 +9,8 @@ export class MicLimiter implements TrackProcessor<Track.Kind.Audio, AudioProcess
   readonly name = 'muse-limiter';
   processedTrack?: MediaStreamTrack;
   limiter: LimiterNode | null = null;
+  /** The raw capture the processor was last given (livekit-client hands it a new one after a restart). */
+  input: MediaStreamTrack | null = null;
   private source: MediaStreamAudioSourceNode | null = null;
   private dest: MediaStreamAudioDestinationNode | null = null;
 
@@ -21,6 +23,7 @@ export class MicLimiter implements TrackProcessor<Track.Kind.Audio, AudioProcess
 
   async init(opts: AudioProcessorOptions): Promise<void> {
     const ctx = this.context;
+    this.input = opts.track;
     this.source = ctx.createMediaStreamSource(new MediaStream([opts.track]));
     this.limiter = new LimiterNode(ctx, this.module, this.gainDb);
     this.dest = ctx.createMediaStreamDestination();

@@ -6,6 +6,29 @@ export type AudioMode = 'speech' | 'music';
 /** Opus bitrate in music mode: well above the 128 kbps floor for stereo violin; Opus allows up to 510 kbps. */
 export const MUSIC_BITRATE = 256_000;
 
+/**
+ * RED (RFC 2198) in music mode: each packet also carries the previous frame, so one lost packet
+ * is rebuilt instead of concealed. It costs bitrate, not latency. Chosen from bench:network (README).
+ */
+export const MUSIC_RED = true;
+
+/**
+ * Receive jitter-buffer target for remote audio, ms (RTCRtpReceiver.jitterBufferTarget); null
+ * leaves WebRTC's adaptive buffer alone. Chosen from bench:network (README).
+ */
+export const JITTER_BUFFER_TARGET_MS: number | null = null;
+
+/** What bench:network varies, per page (window.muse.tuning): read when a track is published or subscribed. */
+export const tuning: { musicRed: boolean; jitterBufferTargetMs: number | null } = { musicRed: MUSIC_RED, jitterBufferTargetMs: JITTER_BUFFER_TARGET_MS };
+
+/** Applies the jitter-buffer target to a remote audio track's receiver (no-op where unsupported). */
+export function applyJitterBufferTarget(receiver: RTCRtpReceiver | undefined): void {
+  if (!receiver || !('jitterBufferTarget' in receiver)) return;
+  const r = receiver as RTCRtpReceiver & { jitterBufferTarget: number | null };
+  // Only a change is written: with the default (null) a receiver is left exactly as WebRTC made it.
+  if (r.jitterBufferTarget !== tuning.jitterBufferTargetMs) r.jitterBufferTarget = tuning.jitterBufferTargetMs;
+}
+
 export function captureOptions(mode: AudioMode, deviceId?: string): AudioCaptureOptions {
   const device = deviceId ? { deviceId } : {};
   if (mode === 'speech') return { ...device, echoCancellation: true, noiseSuppression: true, autoGainControl: true };
@@ -24,9 +47,8 @@ export function captureOptions(mode: AudioMode, deviceId?: string): AudioCapture
 
 export function publishOptions(mode: AudioMode): TrackPublishOptions {
   if (mode === 'speech') return { audioPreset: AudioPresets.speech, dtx: true, red: true, forceStereo: false };
-  // DTX would gate pianissimo tails and rests; stereo keeps the room. RED stays on: it costs
-  // bitrate, not latency, and repairs single lost packets (re-measure under loss: issue 10).
-  return { audioPreset: { maxBitrate: MUSIC_BITRATE }, dtx: false, red: true, forceStereo: true };
+  // DTX would gate pianissimo tails and rests; stereo keeps the room.
+  return { audioPreset: { maxBitrate: MUSIC_BITRATE }, dtx: false, red: tuning.musicRed, forceStereo: true };
 }
 
 /** Opus frame length asked of the encoder (ms), or null for the codec's 20 ms default. */
@@ -37,7 +59,7 @@ export function publishPtime(mode: AudioMode): number | null {
   return forced === 20 ? null : MUSIC_PTIME_MS;
 }
 
-/** 10 ms frames in music mode: bench:latency measured them shorter end to end than 20 ms. */
+/** 10 ms frames in music mode: on bench:latency's direct pair they arrive 18–22 ms sooner than 20 ms frames (README). */
 export const MUSIC_PTIME_MS = 10;
 
 /** Music mode sends the microphone through the wasm limiter; automated browsers may switch it off to measure what it costs. */

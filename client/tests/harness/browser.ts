@@ -32,16 +32,16 @@ export interface Participant {
 }
 
 /** A browser whose microphone plays a sine at `toneHz`, or the WAV file `opts.wav`. */
-export async function launchParticipant(toneHz: number, opts: { viewport?: { width: number; height: number }; locale?: string; wav?: string } = {}): Promise<Participant> {
+export async function launchParticipant(toneHz: number, opts: { viewport?: { width: number; height: number }; locale?: string; wav?: string; executablePath?: string; args?: string[] } = {}): Promise<Participant> {
   let wav = opts.wav;
   if (!wav) {
     wav = path.join(mkdtempSync(path.join(os.tmpdir(), 'muse-chromium-')), `tone-${toneHz}.wav`);
     writeToneWav(wav, toneHz, { seconds: 10 });
   }
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: opts.executablePath ?? CHROMIUM,
     headless: true,
-    args: [...CHROMIUM_FLAGS, `--use-file-for-fake-audio-capture=${wav}`],
+    args: [...CHROMIUM_FLAGS, `--use-file-for-fake-audio-capture=${wav}`, ...(opts.args ?? [])],
   });
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 }, locale: opts.locale ?? 'en-US' });
   // tsx (esbuild) wraps named functions in __name(); give evaluated functions that helper.
