@@ -9,10 +9,12 @@ import analyserWorkletUrl from './worklets/analyser.worklet.ts?worker&url';
 import metronomeWorkletUrl from './worklets/metronome.worklet.ts?worker&url';
 import probeWorkletUrl from './worklets/probe.worklet.ts?worker&url';
 import recorderWorkletUrl from './worklets/recorder.worklet.ts?worker&url';
+import duetCaptureWorkletUrl from './worklets/duetCapture.worklet.ts?worker&url';
+import duetPlaybackWorkletUrl from './worklets/duetPlayback.worklet.ts?worker&url';
 
 /** Loads our worklets into any context (live or offline). */
 export async function addWorklets(context: BaseAudioContext): Promise<void> {
-  await Promise.all([analyserWorkletUrl, metronomeWorkletUrl, probeWorkletUrl, recorderWorkletUrl].map((url) => context.audioWorklet.addModule(url)));
+  await Promise.all([analyserWorkletUrl, metronomeWorkletUrl, probeWorkletUrl, recorderWorkletUrl, duetCaptureWorkletUrl, duetPlaybackWorkletUrl].map((url) => context.audioWorklet.addModule(url)));
 }
 
 /** Compiles the DSP module once, on the main thread (worklets cannot fetch). */
