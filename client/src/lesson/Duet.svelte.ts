@@ -2,9 +2,10 @@
 // WebRTC audio track. Microphone → capture worklet (frames of 2.5–10 ms) → SharedArrayBuffer
 // ring → Opus (WebCodecs, short frames) or 16-bit PCM → LiveKit lossy data packets through the
 // same SFU → decode → ring → playback worklet with the wasm jitter buffer → the output.
-import { type DataPacket_Kind, type RemoteParticipant, type Room, RoomEvent } from 'livekit-client';
+import { type DataChannelKind, type DataPacket_Kind, type RemoteParticipant, type Room, RoomEvent } from 'livekit-client';
 import type { AudioEngine } from '../audio/engine';
-import { createDuetRing, DuetStat, type DuetRing, duetRing, DUET_MAX_FRAME, ringAvailable, ringPeek, ringRelease, ringWrite, RING_WRITE_INDEX } from '../audio/duetRing';
+import { ProbeNode } from '../audio/ProbeNode';
+import { createDuetRing, DUET_CAPTURE_FRAMES, DuetStat, type DuetRing, duetRing, DUET_MAX_FRAME, ringAvailable, ringDropped, ringPeek, ringRelease, ringWrite, RING_WRITE_INDEX } from '../audio/duetRing';
 import { type ClockSync, nowMs } from './ClockSync.svelte';
 
 export type DuetCodec = 'opus' | 'pcm';
@@ -34,16 +35,23 @@ export function duetOptionsFrom(param: string | null): Partial<DuetOptions> {
 }
 
 export const DUET_TOPIC = 'duet';
-const VERSION = 1;
+const VERSION = 2;
 const HEADER = 24;
 const CODEC_ID: Record<DuetCodec, number> = { pcm: 0, opus: 1 };
+/** Most frames one packet carries (a main thread that woke late sends its backlog in a few packets, not one per frame). */
+export const DUET_MAX_BATCH = 16;
+/** Payload bytes above which a batch is closed (big messages are split by SCTP, and one lost piece loses all). */
+const MAX_BATCH_BYTES = 6000;
+/** Encoded frames kept waiting for the data channel before the oldest are given up, ~1 s of 5 ms frames. */
+const MAX_PENDING = 200;
 
 /** The fixed part of a duet packet (little-endian). */
 export interface DuetHeader {
   codec: DuetCodec;
   frame: number;
+  /** Sequence number of the packet's first frame; the others follow one by one. */
   seq: number;
-  /** Sender's page clock (nowMs scale) when the frame's first sample was captured. */
+  /** Sender's page clock (nowMs scale) when the first frame's first sample was captured. */
   senderMs: number;
   /** The sender's measured one-way latency from us to them (ms; NaN unknown): our outbound figure. */
   reportMs: number;
@@ -51,9 +59,12 @@ export interface DuetHeader {
   poor: boolean;
 }
 
-/** Packs a header, the frame's payload and (optionally) the previous frame's payload. */
-export function packDuet(h: DuetHeader, payload: Uint8Array, previous: Uint8Array | null): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(HEADER + payload.length + (previous ? 2 + previous.length : 0));
+/** Packs a header and consecutive frames' payloads, the first with sequence number `h.seq`
+ *  (with redundancy on, that first one is the frame the previous packet ended with). */
+export function packDuet(h: DuetHeader, payloads: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  let size = HEADER;
+  for (const p of payloads) size += 2 + p.length;
+  const out = new Uint8Array(size);
   const v = new DataView(out.buffer);
   v.setUint8(0, VERSION);
   v.setUint8(1, CODEC_ID[h.codec]);
@@ -62,32 +73,34 @@ export function packDuet(h: DuetHeader, payload: Uint8Array, previous: Uint8Arra
   v.setFloat64(8, h.senderMs, true);
   v.setFloat32(16, h.reportMs, true);
   v.setUint8(20, h.poor ? 1 : 0);
-  v.setUint16(22, payload.length, true);
-  out.set(payload, HEADER);
-  if (previous) {
-    v.setUint16(HEADER + payload.length, previous.length, true);
-    out.set(previous, HEADER + payload.length + 2);
+  v.setUint8(21, payloads.length);
+  let at = HEADER;
+  for (const p of payloads) {
+    v.setUint16(at, p.length, true);
+    out.set(p, at + 2);
+    at += 2 + p.length;
   }
   return out;
 }
 
-/** Unpacks a packet; null when it is not a duet packet of this version. */
-export function unpackDuet(b: Uint8Array): { header: DuetHeader; payload: Uint8Array; previous: Uint8Array | null } | null {
+/** Unpacks a packet; null when it is not a duet packet of this version or is cut short. */
+export function unpackDuet(b: Uint8Array): { header: DuetHeader; payloads: Uint8Array[] } | null {
   if (b.length < HEADER || b[0] !== VERSION) return null;
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const codec: DuetCodec = v.getUint8(1) === 1 ? 'opus' : 'pcm';
-  const len = v.getUint16(22, true);
-  if (HEADER + len > b.length) return null;
-  const payload = b.subarray(HEADER, HEADER + len);
-  let previous: Uint8Array | null = null;
-  if (b.length >= HEADER + len + 2) {
-    const plen = v.getUint16(HEADER + len, true);
-    if (HEADER + len + 2 + plen <= b.length) previous = b.subarray(HEADER + len + 2, HEADER + len + 2 + plen);
+  const count = v.getUint8(21);
+  const payloads: Uint8Array[] = [];
+  let at = HEADER;
+  for (let i = 0; i < count; i++) {
+    if (at + 2 > b.length) return null;
+    const len = v.getUint16(at, true);
+    if (at + 2 + len > b.length) return null;
+    payloads.push(b.subarray(at + 2, at + 2 + len));
+    at += 2 + len;
   }
   return {
     header: { codec, frame: v.getUint16(2, true), seq: v.getUint32(4, true), senderMs: v.getFloat64(8, true), reportMs: v.getFloat32(16, true), poor: (v.getUint8(20) & 1) === 1 },
-    payload,
-    previous,
+    payloads,
   };
 }
 
@@ -127,9 +140,20 @@ export class Duet {
   private playback: AudioWorkletNode | null = null;
   private encoder: AudioEncoder | null = null;
   private decoder: AudioDecoder | null = null;
-  private seqByTs = new Map<number, { seq: number; senderMs: number; t0: number }>();
+  /** Frames handed to the Opus encoder, oldest first, until their output comes back. */
+  private encoding: { timestamp: number; seq: number; senderMs: number; t0: number }[] = [];
   private decodeMeta = new Map<number, number>();
-  private prevPayload: Uint8Array | null = null;
+  /** Encoded frames not yet sent, oldest first (consecutive sequence numbers). */
+  private pending: { seq: number; senderMs: number; bytes: Uint8Array }[] = [];
+  /** The last frame sent, repeated at the head of the next packet. */
+  private lastSent: { seq: number; senderMs: number; bytes: Uint8Array } | null = null;
+  private captureRing: DuetRing | null = null;
+  /** Sender counters: packets and frames sent, frames given up because the channel stayed full. */
+  private packetsOut = 0;
+  private framesOut = 0;
+  private framesGivenUp = 0;
+  private heldForChannel = 0;
+  private framesIn = 0;
   private seen = new Int32Array(64).fill(-1);
   private transits: number[] = [];
   private encodeTimes: number[] = [];
@@ -159,7 +183,8 @@ export class Duet {
     }
     const ctx = this.engine.context;
     if (this.o.codec === 'opus') await this.openOpus();
-    this.captureSab = createDuetRing();
+    this.captureSab = createDuetRing(DUET_CAPTURE_FRAMES);
+    this.captureRing = duetRing(this.captureSab);
     const playSab = createDuetRing();
     this.playRing = duetRing(playSab);
     const stats = new SharedArrayBuffer(DuetStat.Length * 8);
@@ -227,13 +252,17 @@ export class Duet {
     if (!ok) throw new Error(`This browser cannot encode Opus with ${(this.o.frame / 48).toFixed(1)} ms frames (WebCodecs). Use the PCM option on a fast network.`);
     this.encoder = new AudioEncoder({
       output: (chunk) => {
-        const meta = this.seqByTs.get(chunk.timestamp);
+        // Outputs come in input order; the encoder may stamp them itself, so match by order
+        // and skip inputs that produced nothing (a timestamp more than half a frame behind).
+        const half = ((this.o.frame / 48000) * 1e6) / 2;
+        while (this.encoding.length > 1 && this.encoding[0].timestamp + half < chunk.timestamp) this.encoding.shift();
+        const meta = this.encoding.shift();
         if (!meta) return;
-        this.seqByTs.delete(chunk.timestamp);
         const bytes = new Uint8Array(chunk.byteLength);
         chunk.copyTo(bytes);
         this.noteEncode(performance.now() - meta.t0);
-        this.send(meta.seq, meta.senderMs, bytes);
+        this.queue(meta.seq, meta.senderMs, bytes);
+        this.flush();
       },
       error: (e) => (this.error = `Opus encoder: ${e.message}`),
     });
@@ -260,9 +289,10 @@ export class Duet {
 
   private readonly scratch = new Float32Array(DUET_MAX_FRAME);
 
-  /** Moves captured frames to the encoder as the capture worklet writes them. */
+  /** Moves captured frames to the encoder as the capture worklet writes them. Each wake-up takes
+   *  every frame waiting (a late timer on a loaded machine means a backlog, never a loss). */
   private async pump(): Promise<void> {
-    const ring = duetRing(this.captureSab!);
+    const ring = this.captureRing!;
     const ctx = this.engine.context;
     while (this.running) {
       while (ringAvailable(ring) > 0) {
@@ -276,7 +306,7 @@ export class Duet {
         const t0 = performance.now();
         if (this.encoder) {
           const timestamp = Math.round((frame / 48000) * 1e6);
-          this.seqByTs.set(timestamp, { seq, senderMs, t0 });
+          this.encoding.push({ timestamp, seq, senderMs, t0 });
           const data = new AudioData({ format: 'f32-planar', sampleRate: 48000, numberOfFrames: n, numberOfChannels: 1, timestamp, data: pcm.slice() });
           this.encoder.encode(data);
           data.close();
@@ -285,10 +315,11 @@ export class Duet {
           const v = new DataView(bytes.buffer);
           for (let i = 0; i < n; i++) v.setInt16(i * 2, Math.max(-32768, Math.min(32767, Math.round(pcm[i] * 32767))), true);
           this.noteEncode(performance.now() - t0);
-          this.send(seq, senderMs, bytes);
+          this.queue(seq, senderMs, bytes);
         }
         ringRelease(ring);
       }
+      this.flush();
       const w = Atomics.load(ring.ctl, RING_WRITE_INDEX);
       const wait = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string } }).waitAsync(ring.ctl, RING_WRITE_INDEX, w, 100);
       if (wait.async) await wait.value;
@@ -300,14 +331,50 @@ export class Duet {
     if (this.encodeTimes.length > 200) this.encodeTimes.shift();
   }
 
-  private send(seq: number, senderMs: number, payload: Uint8Array): void {
-    const packet = packDuet(
-      { codec: this.codec, frame: this.o.frame, seq, senderMs, reportMs: this.inboundMs ?? NaN, poor: this.poorHere() },
-      payload,
-      this.o.redundancy ? this.prevPayload : null,
-    );
-    this.prevPayload = payload;
-    void this.room.localParticipant.publishData(packet, { reliable: false, topic: DUET_TOPIC }).catch(() => {});
+  private queue(seq: number, senderMs: number, bytes: Uint8Array): void {
+    this.pending.push({ seq, senderMs, bytes });
+    if (this.pending.length > MAX_PENDING) this.framesGivenUp += this.pending.splice(0, this.pending.length - MAX_PENDING).length;
+  }
+
+  /** The lossy data channel has room: LiveKit silently drops a lossy packet when the channel's
+   *  buffered amount is above its low threshold, so wait for it rather than lose frames. */
+  private channelHasRoom(): boolean {
+    const dc = this.room.engine?.dataChannelForKind(1 as DataChannelKind);
+    return !dc || dc.bufferedAmount <= dc.bufferedAmountLowThreshold;
+  }
+
+  /** Sends what is waiting, several frames per packet, as long as the data channel takes it. */
+  private flush(): void {
+    while (this.pending.length > 0) {
+      if (!this.channelHasRoom()) {
+        this.heldForChannel++;
+        return; // the next frame from the capture ring wakes the pump again within a frame
+      }
+      const batch: { seq: number; senderMs: number; bytes: Uint8Array }[] = [];
+      const prev = this.lastSent;
+      // The previous frame rides along so that one lost packet costs nothing.
+      if (this.o.redundancy && prev && prev.seq + 1 === this.pending[0].seq) batch.push(prev);
+      let bytes = 0;
+      while (this.pending.length > 0 && batch.length < DUET_MAX_BATCH && (bytes === 0 || bytes + this.pending[0].bytes.length <= MAX_BATCH_BYTES)) {
+        const f = this.pending.shift()!;
+        // A gap (frames given up): start a new packet at the gap.
+        if (batch.length > 0 && batch[batch.length - 1].seq + 1 !== f.seq) {
+          this.pending.unshift(f);
+          break;
+        }
+        batch.push(f);
+        bytes += f.bytes.length;
+      }
+      const first = batch[0];
+      const packet = packDuet(
+        { codec: this.codec, frame: this.o.frame, seq: first.seq, senderMs: first.senderMs, reportMs: this.inboundMs ?? NaN, poor: this.poorHere() },
+        batch.map((f) => f.bytes),
+      );
+      this.lastSent = batch[batch.length - 1];
+      this.packetsOut++;
+      this.framesOut += batch.length - (batch[0] === prev ? 1 : 0);
+      void this.room.localParticipant.publishData(packet, { reliable: false, topic: DUET_TOPIC }).catch(() => {});
+    }
   }
 
   private receive(bytes: Uint8Array, from: string): void {
@@ -319,14 +386,17 @@ export class Duet {
     this.theyFindItPoor = h.poor;
     if (Number.isFinite(h.reportMs)) this.outboundMs = h.reportMs;
     const offset = this.clocks?.offsetTo(from)?.offsetMs ?? null;
-    if (offset !== null) {
-      // Their time T is our time T − offset.
-      this.transits.push(nowMs() - (h.senderMs - offset));
-      if (this.transits.length > 100) this.transits.shift();
+    const frameMs = (h.frame / 48000) * 1000;
+    const now = nowMs();
+    for (let i = 0; i < p.payloads.length; i++) {
+      const seq = (h.seq + i) >>> 0;
+      if (this.seen[seq & 63] === (seq | 0)) continue; // a duplicate (the repeated previous frame): decoded already
+      this.framesIn++;
+      // Their time T is our time T − offset; each frame's transit, backlog included.
+      if (offset !== null) this.transits.push(now - (h.senderMs + i * frameMs - offset));
+      this.decode(h.codec, seq, p.payloads[i], h.frame);
     }
-    // The previous frame rides along: use it when its own packet never came.
-    if (p.previous && this.seen[(h.seq - 1) & 63] !== ((h.seq - 1) | 0)) this.decode(h.codec, (h.seq - 1) >>> 0, p.previous, h.frame);
-    this.decode(h.codec, h.seq, p.payload, h.frame);
+    if (this.transits.length > 200) this.transits.splice(0, this.transits.length - 200);
   }
 
   private decode(codec: DuetCodec, seq: number, payload: Uint8Array, frame: number): void {
@@ -373,8 +443,28 @@ export class Duet {
     return {
       bufferMs: s[DuetStat.BufferMs], targetMs: s[DuetStat.TargetMs], concealed: s[DuetStat.Concealed], output: s[DuetStat.Output],
       lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates],
-      packetsIn: this.packetsIn, encodeMs: this.encodeMs ?? NaN,
+      packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, framesOut: this.framesOut,
+      heldForChannel: this.heldForChannel, framesGivenUp: this.framesGivenUp, captureDropped: this.captureRing ? ringDropped(this.captureRing) : 0,
+      encodeMs: this.encodeMs ?? NaN, ...this.transitSpread(),
     };
+  }
+
+  /** Transit over the page clocks (recent frames): fastest, and the median and 97th percentile over it, ms. */
+  transitSpread(): { transitMinMs: number; transitP50Ms: number; transitP97Ms: number } {
+    const t = [...this.transits].sort((a, b) => a - b);
+    if (!t.length) return { transitMinMs: NaN, transitP50Ms: NaN, transitP97Ms: NaN };
+    return { transitMinMs: t[0], transitP50Ms: t[t.length >> 1] - t[0], transitP97Ms: t[Math.floor(t.length * 0.97)] - t[0] };
+  }
+
+  /** Puts the latency probe in place of the microphone and the speakers (the benchmark): its clicks
+   *  go out through the duet path and what the duet path plays comes back into it. */
+  attachProbe(role: 'initiator' | 'responder'): ProbeNode | null {
+    if (!this.capture || !this.playback) return null;
+    const probe = new ProbeNode(this.engine.context, this.engine.dsp, role);
+    this.source?.disconnect();
+    probe.node.connect(this.capture);
+    this.playback.connect(probe.node);
+    return probe;
   }
 
   /** Identity of the last sender heard. */
