@@ -69,6 +69,8 @@ export class LessonSession {
   duetFellBack = $state(false);
   /** Codec and frame size of the duet path (?duet=pcm-120 and the like in the URL override them). */
   duetOptions: Partial<DuetOptions> = {};
+  /** The teacher's side ends duet mode after 3 s of a poor path (the benchmark turns this off to measure poor paths too). */
+  duetFallback = true;
 
   room: Room | null = null;
   /** Told each time the published microphone becomes a new track (music mode re-publishes it); recording follows. */
@@ -233,7 +235,7 @@ export class LessonSession {
       return;
     }
     this.poorSince ??= performance.now();
-    if (performance.now() - this.poorSince > 3000) {
+    if (this.duetFallback && performance.now() - this.poorSince > 3000) {
       this.duetFellBack = true;
       if (this.role === 'teacher') void this.setDuet(false).then(() => (this.duetFellBack = true));
     }
