@@ -73,20 +73,22 @@ export type MetronomeRequest = z.infer<typeof metronomeRequest>;
 /** Lesson-wide state our server keeps in the LiveKit room's metadata; every client follows it. */
 export interface RoomState {
   musicMode: boolean;
+  /** Duet mode: both sides hear each other over the low-latency data path (implies music mode). */
+  duet: boolean;
   metronome: MetronomeState;
   /** Identity of the teacher who last changed it, and when (ISO time). */
   changedBy: string | null;
   changedAt: string | null;
 }
 
-export const DEFAULT_ROOM_STATE: RoomState = { musicMode: false, metronome: DEFAULT_METRONOME, changedBy: null, changedAt: null };
+export const DEFAULT_ROOM_STATE: RoomState = { musicMode: false, duet: false, metronome: DEFAULT_METRONOME, changedBy: null, changedAt: null };
 
 /** Parses room metadata written by our server; anything else reads as the default state. */
 export function parseRoomState(metadata: string | undefined | null): RoomState {
   if (!metadata) return DEFAULT_ROOM_STATE;
   try {
     const v = JSON.parse(metadata) as Partial<RoomState>;
-    return { ...DEFAULT_ROOM_STATE, musicMode: v.musicMode === true, metronome: parseMetronome(v.metronome), changedBy: v.changedBy ?? null, changedAt: v.changedAt ?? null };
+    return { ...DEFAULT_ROOM_STATE, musicMode: v.musicMode === true, duet: v.duet === true, metronome: parseMetronome(v.metronome), changedBy: v.changedBy ?? null, changedAt: v.changedAt ?? null };
   } catch {
     return DEFAULT_ROOM_STATE;
   }
@@ -101,6 +103,7 @@ function parseMetronome(v: unknown): MetronomeState {
 }
 
 export const musicModeRequest = z.object({ on: z.boolean() });
+export const duetRequest = z.object({ on: z.boolean() });
 
 // ---------------------------------------------------------------------------
 // Scheduling (issue 6): people, invites, lessons, occurrences, calendar feeds.

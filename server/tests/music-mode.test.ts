@@ -80,3 +80,25 @@ describe('the music-safety check listener', () => {
     expect(claims.video).toMatchObject({ room: 'violin-1', roomJoin: true, hidden: true, canPublish: false, canSubscribe: true, canPublishData: false });
   });
 });
+
+describe('the duet switch (teacher only, like music mode)', () => {
+  const duet = (room: string, token: string | null, body: unknown = { on: true }) =>
+    postJson(`${api.url}/api/rooms/${room}/duet`, body, token ? { authorization: `Bearer ${token}` } : {});
+
+  test('refuses no token (401), a student (403 teacher_only), another room\'s teacher (403), a bad body (400 naming the field)', async () => {
+    expect((await duet('violin-1', null)).status).toBe(401);
+    const s = await join('student');
+    const byStudent = await duet('violin-1', s.controlToken);
+    expect(byStudent.status).toBe(403);
+    expect(byStudent.body.error.code).toBe('teacher_only');
+    expect(byStudent.body.error.message).toMatch(/duet/);
+    const other = await join('teacher', 'other-room');
+    expect((await duet('violin-1', other.controlToken)).status).toBe(403);
+    const t = await join('teacher');
+    const bad = await duet('violin-1', t.controlToken, { on: 1 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.fields).toHaveProperty('on');
+    // The teacher's well-formed request reaches the SFU (down here): 503, nothing changed.
+    expect((await duet('violin-1', t.controlToken)).status).toBe(503);
+  });
+});

@@ -33,3 +33,6 @@ export function input2Ptr(): usize {
 export function outputPtr(): usize {
   return OUTPUT;
 }
+export {
+  jbSetup, jbFramePtr, jbOutPtr, jbFrameSize, jbPut, jbPull, jbTarget, jbDelay, jbBufferDelay, jbRatio, jbSpread, jbCount, jbConcealed, jbOutput,
+} from "./kernels/jitter";

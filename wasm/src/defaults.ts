@@ -62,3 +62,15 @@ export const PITCH_DEFAULTS: PitchOptions = {
 };
 export const CLICK_DEFAULTS: ClickOptions = { level: 0.5 };
 export const ONSET_DEFAULTS: OnsetOptions = { thresholdDb: -50, marginDb: 20, refractoryMs: 100 };
+
+export interface JitterOptions {
+  /** Samples per packet (120, 240 or 480 at 48 kHz: 2.5, 5 or 10 ms). */
+  frame: number;
+  /** Buffer delay before the measured jitter is known, ms. */
+  initialMs: number;
+  /** Margin kept over the measured jitter spread, ms. */
+  extraMs: number;
+  /** Excess delay above this is skipped (with a crossfade) rather than resampled away, ms. */
+  skipMs: number;
+}
+export const JITTER_DEFAULTS: JitterOptions = { frame: 480, initialMs: 5, extraMs: 1, skipMs: 15 };

@@ -4,8 +4,8 @@
 // only if memory has grown (the stub runtime never grows it, but a future build might), so
 // no call here allocates: safe inside AudioWorkletProcessor.process().
 import {
-  CLICK_DEFAULTS, HIGHPASS_DEFAULTS, LIMITER_DEFAULTS, METER_DEFAULTS, ONSET_DEFAULTS, PITCH_DEFAULTS,
-  type ClickOptions, type HighpassOptions, type LimiterOptions, type MeterOptions, type OnsetOptions, type PitchOptions,
+  CLICK_DEFAULTS, HIGHPASS_DEFAULTS, JITTER_DEFAULTS, LIMITER_DEFAULTS, METER_DEFAULTS, ONSET_DEFAULTS, PITCH_DEFAULTS,
+  type ClickOptions, type HighpassOptions, type JitterOptions, type LimiterOptions, type MeterOptions, type OnsetOptions, type PitchOptions,
 } from './defaults.ts';
 import { noteName } from './notes.ts';
 
@@ -59,6 +59,43 @@ export interface MuseDspExports {
   onsetReset(): void;
   onsetPush(ptr: number, n: number, blockStart: number): number;
   onsetTime(): number;
+  jbSetup(sampleRate: number, frame: number, initialMs: number, extraMs: number, skipMs: number): void;
+  jbFramePtr(): number;
+  jbOutPtr(): number;
+  jbFrameSize(): number;
+  jbPut(seq: number, n: number, arrival: number): number;
+  jbPull(n: number, now: number): void;
+  jbTarget(): number;
+  jbDelay(now: number): number;
+  jbBufferDelay(now: number): number;
+  jbRatio(): number;
+  jbSpread(): number;
+  jbCount(which: number): number;
+  jbConcealed(): number;
+  jbOutput(): number;
+}
+
+/** Counters of the jitter buffer since jitterSetup(). */
+export interface JitterStats {
+  received: number;
+  duplicates: number;
+  late: number;
+  lost: number;
+  underruns: number;
+  skips: number;
+  resyncs: number;
+  /** Output samples weighted by how much of each was concealment. */
+  concealed: number;
+  output: number;
+}
+
+/** What jitterPut() did with a frame. */
+export enum JitterPut {
+  Ok = 0,
+  Duplicate = 1,
+  Late = 2,
+  Resync = 3,
+  BadSize = 4,
 }
 
 /** One pitch estimate; pitchResult() fills a caller-owned object. */
@@ -139,6 +176,25 @@ export interface MuseDsp {
   /** Absolute (fractional) frame of the last onset, or −1. */
   onsetTime(): number;
   onsetReset(): void;
+
+  /** Clears the duet jitter buffer and sets its frame size and delays. */
+  jitterSetup(sampleRate: number, options?: Partial<JitterOptions>): void;
+  /** View of the frame buffer: write a decoded frame here, then jitterPut(). */
+  jitterFrame(): Float32Array;
+  /** Adds the frame in jitterFrame() (n samples) with sequence `seq`, arrived at receiver frame `arrival`. */
+  jitterPut(seq: number, n: number, arrival: number): JitterPut;
+  /** Renders n samples (≤ 1024) into jitterOutput(); `now` is the receiver frame of the first. */
+  jitterPull(n: number, now: number): void;
+  jitterOutput(): Float32Array;
+  /** Delay target, samples (same scale as jitterDelay). */
+  jitterTarget(): number;
+  /** What the buffer adds over the fastest packet's transit, samples. */
+  jitterBufferDelay(now: number): number;
+  /** Read ratio now (1 ± 0.002). */
+  jitterRatio(): number;
+  jitterFrameSize(): number;
+  /** Copies the counters into `out` (a fresh object when omitted). */
+  jitterStats(out?: JitterStats): JitterStats;
 }
 
 /** Instantiates synchronously (AudioWorkletGlobalScope, Node); `source` is the .wasm bytes or a compiled Module. */
@@ -167,6 +223,18 @@ function wrap(raw: MuseDspExports): MuseDsp {
     outView = new Float32Array(buffer, outPtr, BLOCK_MAX_FRAMES);
   };
   refresh();
+  const jbFrame = raw.jbFramePtr() >>> 0;
+  const jbOut = raw.jbOutPtr() >>> 0;
+  let jbBuffer: ArrayBuffer | null = null;
+  let jbFrameView = new Float32Array(0);
+  let jbOutView = new Float32Array(0);
+  const jbViews = (): void => {
+    if (raw.memory.buffer === jbBuffer) return;
+    jbBuffer = raw.memory.buffer;
+    jbFrameView = new Float32Array(jbBuffer, jbFrame, 480);
+    jbOutView = new Float32Array(jbBuffer, jbOut, 1024);
+  };
+  jbViews();
 
   return {
     raw,
@@ -238,6 +306,37 @@ function wrap(raw: MuseDspExports): MuseDsp {
     onsetPush: (ch, frames, blockStart) => raw.onsetPush(ptrs[ch], frames, blockStart),
     onsetTime: () => raw.onsetTime(),
     onsetReset: () => raw.onsetReset(),
+    jitterSetup(sampleRate, options) {
+      const o = { ...JITTER_DEFAULTS, ...options };
+      raw.jbSetup(sampleRate, o.frame, o.initialMs, o.extraMs, o.skipMs);
+    },
+    jitterFrame() {
+      jbViews();
+      return jbFrameView;
+    },
+    jitterPut: (seq, n, arrival) => raw.jbPut(seq >>> 0, n, arrival) as JitterPut,
+    jitterPull: (n, now) => raw.jbPull(n, now),
+    jitterOutput() {
+      jbViews();
+      return jbOutView;
+    },
+    jitterTarget: () => raw.jbTarget(),
+    jitterBufferDelay: (now) => raw.jbBufferDelay(now),
+    jitterRatio: () => raw.jbRatio(),
+    jitterFrameSize: () => raw.jbFrameSize(),
+    jitterStats(out) {
+      const s = out ?? ({} as JitterStats);
+      s.received = raw.jbCount(0);
+      s.duplicates = raw.jbCount(1);
+      s.late = raw.jbCount(2);
+      s.lost = raw.jbCount(3);
+      s.underruns = raw.jbCount(4);
+      s.skips = raw.jbCount(5);
+      s.resyncs = raw.jbCount(6);
+      s.concealed = raw.jbConcealed();
+      s.output = raw.jbOutput();
+      return s;
+    },
   };
 }
 

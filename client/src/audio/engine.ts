@@ -10,10 +10,13 @@ import metronomeWorkletUrl from './worklets/metronome.worklet.ts?worker&url';
 import probeWorkletUrl from './worklets/probe.worklet.ts?worker&url';
 import recorderWorkletUrl from './worklets/recorder.worklet.ts?worker&url';
 import limiterWorkletUrl from './worklets/limiter.worklet.ts?worker&url';
+import duetCaptureWorkletUrl from './worklets/duetCapture.worklet.ts?worker&url';
+import duetPlaybackWorkletUrl from './worklets/duetPlayback.worklet.ts?worker&url';
 
 /** Loads our worklets into any context (live or offline). */
 export async function addWorklets(context: BaseAudioContext): Promise<void> {
-  await Promise.all([analyserWorkletUrl, metronomeWorkletUrl, probeWorkletUrl, recorderWorkletUrl, limiterWorkletUrl].map((url) => context.audioWorklet.addModule(url)));
+  const urls = [analyserWorkletUrl, metronomeWorkletUrl, probeWorkletUrl, recorderWorkletUrl, limiterWorkletUrl, duetCaptureWorkletUrl, duetPlaybackWorkletUrl];
+  await Promise.all(urls.map((url) => context.audioWorklet.addModule(url)));
 }
 
 /** Compiles the DSP module once, on the main thread (worklets cannot fetch). */

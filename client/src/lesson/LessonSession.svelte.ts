@@ -8,6 +8,7 @@ import {
   type LocalAudioTrack,
   type LocalVideoTrack,
   type Participant,
+  RemoteTrackPublication,
   Room,
   RoomEvent,
   Track,
@@ -22,6 +23,7 @@ import { setPublishPtime } from './opusFrames';
 import { MicLimiter } from './MicLimiter';
 import { MusicCheck } from './check/MusicCheck.svelte';
 import { ClockSync, nowMs } from './ClockSync.svelte';
+import { Duet, type DuetOptions } from './Duet.svelte';
 import { LatencyProbe } from './LatencyProbe.svelte';
 import { REPLACE_MARGIN_MS, SHARED_LEAD_MS, SharedMetronome } from './SharedMetronome.svelte';
 
@@ -65,6 +67,16 @@ export class LessonSession {
   /** Why the last music-mode request failed, as the server said it. */
   modeError = $state<string | null>(null);
   role = $state<Role>('student');
+  /** The duet path while duet mode is on (null otherwise). */
+  duet = $state<Duet | null>(null);
+  /** Why the last duet request failed, or why duet mode could not start. */
+  duetError = $state<string | null>(null);
+  /** Duet mode ended because loss or jitter made playing together pointless. */
+  duetFellBack = $state(false);
+  /** Codec and frame size of the duet path (?duet=pcm-120 and the like in the URL override them). */
+  duetOptions: Partial<DuetOptions> = {};
+  /** The teacher's side ends duet mode after 3 s of a poor path (the benchmark turns this off to measure poor paths too). */
+  duetFallback = true;
 
   room: Room | null = null;
   /** Told each time the published microphone becomes a new track (music mode re-publishes it); recording follows. */
@@ -156,6 +168,7 @@ export class LessonSession {
     } catch (err) {
       this.failure = err instanceof Error ? err.message : String(err);
     }
+    await this.followDuet();
     if (tracks.video) await room.localParticipant.publishTrack(tracks.video, { source: Track.Source.Camera, simulcast: true });
     this.state = 'connected';
     this.refresh();
@@ -164,6 +177,7 @@ export class LessonSession {
   async leave(): Promise<void> {
     const room = this.room;
     this.state = 'left';
+    this.stopDuet();
     await room?.disconnect(true);
     this.metronome?.dispose();
     this.clocks?.dispose();
@@ -182,6 +196,69 @@ export class LessonSession {
     } catch (err) {
       this.modeError = err instanceof Error ? err.message : String(err);
     }
+  }
+
+  /** Teacher only (the server refuses anyone else): switch duet mode for everyone (on turns music mode on). */
+  async setDuet(on: boolean): Promise<void> {
+    if (!this.grant) return;
+    this.duetError = null;
+    if (on) this.duetFellBack = false;
+    try {
+      const state = await api<RoomState>('POST', `/rooms/${encodeURIComponent(this.grant.room)}/duet`, { on }, { Authorization: `Bearer ${this.grant.controlToken}` });
+      this.onRoomState(JSON.stringify(state));
+    } catch (err) {
+      this.duetError = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  /** Starts or stops the duet path to match the room state (after the microphone is published). */
+  private async followDuet(): Promise<void> {
+    const room = this.room;
+    if (!room) return;
+    if (this.roomState.duet && !this.duet && this.micTrack) {
+      const duet = new Duet(room, this.engine, this.clocks, this.duetOptions);
+      this.duet = duet;
+      try {
+        await duet.start(this.micRaw ?? this.micTrack.mediaStreamTrack);
+        if (duet.error) this.duetError = duet.error;
+      } catch (err) {
+        this.duetError = err instanceof Error ? err.message : String(err);
+      }
+      this.duetWatch = setInterval(() => this.watchDuet(), 1000);
+    } else if (!this.roomState.duet && this.duet) {
+      this.stopDuet();
+    }
+    this.refresh();
+  }
+
+  private duetWatch: ReturnType<typeof setInterval> | null = null;
+  private poorSince: number | null = null;
+
+  /** Keeps the clock offset to the partner fresh; the teacher ends duet mode when it has been poor for 3 s. */
+  private watchDuet(): void {
+    const duet = this.duet;
+    const room = this.room;
+    if (!duet || !room) return;
+    const other = [...room.remoteParticipants.values()][0]?.identity ?? null;
+    if (other && this.roomState.metronome.clock !== other) this.clocks?.follow(other);
+    if (!duet.poor) {
+      this.poorSince = null;
+      return;
+    }
+    this.poorSince ??= performance.now();
+    if (this.duetFallback && performance.now() - this.poorSince > 3000) {
+      this.duetFellBack = true;
+      if (this.role === 'teacher') void this.setDuet(false).then(() => (this.duetFellBack = true));
+    }
+  }
+
+  private stopDuet(): void {
+    if (this.duetWatch) clearInterval(this.duetWatch);
+    this.duetWatch = null;
+    if (this.duet?.poor) this.duetFellBack = true;
+    this.duet?.stop();
+    this.duet = null;
+    this.poorSince = null;
   }
 
   /** The published microphone's track, before the network (what this side records). */
@@ -254,6 +331,7 @@ export class LessonSession {
     const want: AudioMode = this.roomState.musicMode ? 'music' : 'speech';
     this.modeQueue = this.modeQueue.then(async () => {
       if (this.room && want !== this.audioMode) await this.publishMic(want).catch((err: Error) => (this.modeError = err.message));
+      await this.followDuet();
     });
   }
 
@@ -289,6 +367,7 @@ export class LessonSession {
         if (this.micTrack !== track) return;
         this.micRaw = this.micLimiter?.input ?? track.mediaStreamTrack;
         this.onMicTrack?.(this.micRaw);
+        this.duet?.follow(this.micRaw);
         this.refresh();
       });
       if (this.micMuted) await track.mute();
@@ -296,6 +375,7 @@ export class LessonSession {
       this.micTrack = track;
       this.audioMode = mode;
       this.onMicTrack?.(this.micRaw!);
+      this.duet?.follow(this.micRaw!);
     } finally {
       this.switchingMode = false;
       this.refresh();
@@ -323,6 +403,7 @@ export class LessonSession {
   private onDisconnected(reason?: DisconnectReason): void {
     if (this.state === 'left' || reason === DisconnectReason.CLIENT_INITIATED) return;
     this.state = 'lost';
+    this.stopDuet();
     // A rejoin builds a new session with its own metronome: this one must not play on beside it.
     this.metronome?.dispose();
     this.clocks?.dispose();
@@ -336,8 +417,13 @@ export class LessonSession {
     if (!room) return;
     const all: Participant[] = [room.localParticipant, ...room.remoteParticipants.values()];
     const live = new Set<string>();
+    const duetOn = this.duet?.running === true;
     this.peers = all.map((p) => {
-      const audio = p.getTrackPublication(Track.Source.Microphone)?.track ?? null;
+      const pub = p.getTrackPublication(Track.Source.Microphone);
+      // In duet mode the other side is heard through the duet path only: stop their WebRTC
+      // audio at the SFU (video goes on), and take it back when duet mode ends.
+      if (pub instanceof RemoteTrackPublication && pub.isEnabled === duetOn) pub.setEnabled(!duetOn);
+      const audio = pub?.track ?? null;
       const video = p.getTrackPublication(Track.Source.Camera)?.track ?? null;
       let analyser: MuseAnalyserNode | null = null;
       if (audio?.mediaStreamTrack) {

@@ -1,6 +1,6 @@
 // Room calls: a LiveKit token for an open development room, and the teacher's music-mode switch.
 import { Router, type Request } from 'express';
-import { type CheckTokenResponse, DEFAULT_METRONOME, devTokenRequest, metronomeRequest, musicModeRequest, roomName, type JoinResponse, type MetronomeState, type RoomState } from '../../../shared/api';
+import { type CheckTokenResponse, DEFAULT_METRONOME, devTokenRequest, duetRequest, metronomeRequest, musicModeRequest, roomName, type JoinResponse, type MetronomeState, type RoomState } from '../../../shared/api';
 import type { ControlClaims } from '../livekit/control';
 import type { Config } from '../config';
 import { fromZod, HttpError } from '../errors';
@@ -51,8 +51,20 @@ export function roomRoutes(config: Config): Router {
     const who = teacherOf(req, 'switch music mode');
     const body = musicModeRequest.safeParse(req.body ?? {});
     if (!body.success) throw fromZod(body.error, 'music mode request');
-    const state: RoomState = await rooms.update(who.room, { musicMode: body.data.on, changedBy: who.identity, changedAt: new Date().toISOString() });
+    // Leaving music mode ends duet mode too (duet plays with music mode's capture settings).
+    const state: RoomState = await rooms.update(who.room, { musicMode: body.data.on, ...(body.data.on ? {} : { duet: false }), changedBy: who.identity, changedAt: new Date().toISOString() });
     log.info('room.music_mode', { room: who.room, by: who.identity, on: body.data.on });
+    res.json(state);
+  });
+
+  // Duet mode: both sides play together over the data path. Switching it on turns music mode on
+  // (its capture settings: no processing); switching it off leaves music mode on.
+  router.post('/rooms/:room/duet', async (req: Request<{ room: string }>, res) => {
+    const who = teacherOf(req, 'switch duet mode');
+    const body = duetRequest.safeParse(req.body ?? {});
+    if (!body.success) throw fromZod(body.error, 'duet request');
+    const state: RoomState = await rooms.update(who.room, { duet: body.data.on, ...(body.data.on ? { musicMode: true } : {}), changedBy: who.identity, changedAt: new Date().toISOString() });
+    log.info('room.duet', { room: who.room, by: who.identity, on: body.data.on });
     res.json(state);
   });
 

@@ -1,0 +1,474 @@
+// Duet mode: both sides hear each other through a path built for playing together, not the
+// WebRTC audio track. Microphone → capture worklet (frames of 2.5–10 ms) → SharedArrayBuffer
+// ring → Opus (WebCodecs, short frames) or 16-bit PCM → LiveKit lossy data packets through the
+// same SFU → decode → ring → playback worklet with the wasm jitter buffer → the output.
+import { type DataChannelKind, type DataPacket_Kind, type RemoteParticipant, type Room, RoomEvent } from 'livekit-client';
+import type { AudioEngine } from '../audio/engine';
+import { ProbeNode } from '../audio/ProbeNode';
+import { createDuetRing, DUET_CAPTURE_FRAMES, DuetStat, type DuetRing, duetRing, DUET_MAX_FRAME, ringAvailable, ringDropped, ringPeek, ringRelease, ringWrite, RING_WRITE_INDEX } from '../audio/duetRing';
+import { type ClockSync, nowMs } from './ClockSync.svelte';
+
+export type DuetCodec = 'opus' | 'pcm';
+
+export interface DuetOptions {
+  codec: DuetCodec;
+  /** Samples per frame at 48 kHz: 120, 240 or 480 (2.5, 5, 10 ms). */
+  frame: number;
+  /** Opus bitrate, bits/s. */
+  bitrate: number;
+  /** Repeat the previous frame in each packet (one lost packet costs nothing). */
+  redundancy: boolean;
+}
+
+export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 240, bitrate: 128_000, redundancy: true };
+
+/** Concealed share of the output (over the last few seconds) above which duet playing is pointless. */
+export const DUET_POOR_CONCEALED = 0.05;
+/** Jitter-buffer delay above which duet playing is pointless, ms. */
+export const DUET_POOR_BUFFER_MS = 40;
+
+/** Options from a `?duet=opus-240` / `pcm-120` URL parameter (a troubleshooting switch, and what the benchmark uses). */
+export function duetOptionsFrom(param: string | null): Partial<DuetOptions> {
+  const m = /^(opus|pcm)(?:-(120|240|480))?$/.exec(param ?? '');
+  if (!m) return {};
+  return { codec: m[1] as DuetCodec, ...(m[2] ? { frame: Number(m[2]) } : {}) };
+}
+
+export const DUET_TOPIC = 'duet';
+const VERSION = 2;
+const HEADER = 24;
+const CODEC_ID: Record<DuetCodec, number> = { pcm: 0, opus: 1 };
+/** Most frames one packet carries (a main thread that woke late sends its backlog in a few packets, not one per frame). */
+export const DUET_MAX_BATCH = 16;
+/** Payload bytes above which a batch is closed (big messages are split by SCTP, and one lost piece loses all). */
+const MAX_BATCH_BYTES = 6000;
+/** Encoded frames kept waiting for the data channel before the oldest are given up, ~1 s of 5 ms frames. */
+const MAX_PENDING = 200;
+
+/** The fixed part of a duet packet (little-endian). */
+export interface DuetHeader {
+  codec: DuetCodec;
+  frame: number;
+  /** Sequence number of the packet's first frame; the others follow one by one. */
+  seq: number;
+  /** Sender's page clock (nowMs scale) when the first frame's first sample was captured. */
+  senderMs: number;
+  /** The sender's measured one-way latency from us to them (ms; NaN unknown): our outbound figure. */
+  reportMs: number;
+  /** The sender finds the path too poor for duet playing. */
+  poor: boolean;
+}
+
+/** Packs a header and consecutive frames' payloads, the first with sequence number `h.seq`
+ *  (with redundancy on, that first one is the frame the previous packet ended with). */
+export function packDuet(h: DuetHeader, payloads: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  let size = HEADER;
+  for (const p of payloads) size += 2 + p.length;
+  const out = new Uint8Array(size);
+  const v = new DataView(out.buffer);
+  v.setUint8(0, VERSION);
+  v.setUint8(1, CODEC_ID[h.codec]);
+  v.setUint16(2, h.frame, true);
+  v.setUint32(4, h.seq >>> 0, true);
+  v.setFloat64(8, h.senderMs, true);
+  v.setFloat32(16, h.reportMs, true);
+  v.setUint8(20, h.poor ? 1 : 0);
+  v.setUint8(21, payloads.length);
+  let at = HEADER;
+  for (const p of payloads) {
+    v.setUint16(at, p.length, true);
+    out.set(p, at + 2);
+    at += 2 + p.length;
+  }
+  return out;
+}
+
+/** Unpacks a packet; null when it is not a duet packet of this version or is cut short. */
+export function unpackDuet(b: Uint8Array): { header: DuetHeader; payloads: Uint8Array[] } | null {
+  if (b.length < HEADER || b[0] !== VERSION) return null;
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const codec: DuetCodec = v.getUint8(1) === 1 ? 'opus' : 'pcm';
+  const count = v.getUint8(21);
+  const payloads: Uint8Array[] = [];
+  let at = HEADER;
+  for (let i = 0; i < count; i++) {
+    if (at + 2 > b.length) return null;
+    const len = v.getUint16(at, true);
+    if (at + 2 + len > b.length) return null;
+    payloads.push(b.subarray(at + 2, at + 2 + len));
+    at += 2 + len;
+  }
+  return {
+    header: { codec, frame: v.getUint16(2, true), seq: v.getUint32(4, true), senderMs: v.getFloat64(8, true), reportMs: v.getFloat32(16, true), poor: (v.getUint8(20) & 1) === 1 },
+    payloads,
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+export class Duet {
+  running = $state(false);
+  /** One-way latency from the other side to here (mouth to ear, estimated), ms. */
+  inboundMs = $state<number | null>(null);
+  /** One-way latency from here to the other side, as they measured it, ms. */
+  outboundMs = $state<number | null>(null);
+  /** What the jitter buffer adds now, ms. */
+  bufferMs = $state<number | null>(null);
+  /** Share of the output that was concealment over the last few seconds. */
+  concealedRatio = $state(0);
+  /** This side or the other finds the path too poor for duet playing. */
+  poor = $state(false);
+  theyFindItPoor = $state(false);
+  packetsIn = $state(0);
+  /** Why starting failed. */
+  error = $state<string | null>(null);
+  /** Output tap (tests and meters): what the playback worklet plays. */
+  analyser: AnalyserNode | null = null;
+  readonly codec: DuetCodec;
+  /** ms spent encoding, per frame (median of recent frames). */
+  encodeMs = $state<number | null>(null);
+
+  private readonly o: DuetOptions;
+  private captureSab: SharedArrayBuffer | null = null;
+  private playRing: DuetRing | null = null;
+  private statsView: Float64Array | null = null;
+  private capture: AudioWorkletNode | null = null;
+  private source: MediaStreamAudioSourceNode | null = null;
+  private playback: AudioWorkletNode | null = null;
+  private encoder: AudioEncoder | null = null;
+  private decoder: AudioDecoder | null = null;
+  /** Frames handed to the Opus encoder, oldest first, until their output comes back. */
+  private encoding: { timestamp: number; seq: number; senderMs: number; t0: number }[] = [];
+  private decodeMeta = new Map<number, number>();
+  /** Encoded frames not yet sent, oldest first (consecutive sequence numbers). */
+  private pending: { seq: number; senderMs: number; bytes: Uint8Array }[] = [];
+  /** The last frame sent, repeated at the head of the next packet. */
+  private lastSent: { seq: number; senderMs: number; bytes: Uint8Array } | null = null;
+  private captureRing: DuetRing | null = null;
+  /** Sender counters: packets and frames sent, frames given up because the channel stayed full. */
+  private packetsOut = 0;
+  private framesOut = 0;
+  private framesGivenUp = 0;
+  private heldForChannel = 0;
+  private framesIn = 0;
+  private seen = new Int32Array(64).fill(-1);
+  private transits: number[] = [];
+  private encodeTimes: number[] = [];
+  private history: { concealed: number; output: number }[] = [];
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private lastFrom: string | null = null;
+  private readonly onData = (payload: Uint8Array, p?: RemoteParticipant, _k?: DataPacket_Kind, topic?: string) => {
+    if (topic === DUET_TOPIC && p) this.receive(payload, p.identity);
+  };
+
+  constructor(
+    private readonly room: Room,
+    private readonly engine: AudioEngine,
+    private readonly clocks: ClockSync | null,
+    options: Partial<DuetOptions> = {},
+  ) {
+    this.o = { ...DUET_DEFAULTS, ...options };
+    this.codec = this.o.codec;
+  }
+
+  /** Starts sending `mic` and playing what arrives. */
+  async start(mic: MediaStreamTrack): Promise<void> {
+    if (this.running) return;
+    if (!crossOriginIsolated) {
+      this.error = 'This page is not cross-origin isolated, so duet mode cannot share memory with the audio thread. Reload the page.';
+      return;
+    }
+    const ctx = this.engine.context;
+    if (this.o.codec === 'opus') await this.openOpus();
+    this.captureSab = createDuetRing(DUET_CAPTURE_FRAMES);
+    this.captureRing = duetRing(this.captureSab);
+    const playSab = createDuetRing();
+    this.playRing = duetRing(playSab);
+    const stats = new SharedArrayBuffer(DuetStat.Length * 8);
+    this.statsView = new Float64Array(stats);
+    this.playback = new AudioWorkletNode(ctx, 'muse-duet-playback', {
+      numberOfInputs: 0,
+      numberOfOutputs: 1,
+      outputChannelCount: [2],
+      processorOptions: { module: this.engine.dsp, ring: playSab, stats, frame: this.o.frame },
+    });
+    this.playback.connect(ctx.destination);
+    this.analyser = ctx.createAnalyser();
+    this.analyser.fftSize = 16384;
+    this.analyser.smoothingTimeConstant = 0;
+    this.playback.connect(this.analyser);
+    this.source = ctx.createMediaStreamSource(new MediaStream([mic]));
+    this.capture = new AudioWorkletNode(ctx, 'muse-duet-capture', {
+      numberOfInputs: 1,
+      numberOfOutputs: 0,
+      channelCount: 1,
+      channelCountMode: 'explicit',
+      processorOptions: { ring: this.captureSab, frame: this.o.frame },
+    });
+    this.source.connect(this.capture);
+    this.room.on(RoomEvent.DataReceived, this.onData);
+    this.running = true;
+    void this.pump();
+    this.timer = setInterval(() => this.readStats(), 250);
+  }
+
+  /** Follows a new microphone track (music mode re-publishes it). */
+  follow(mic: MediaStreamTrack): void {
+    if (!this.capture || this.source?.mediaStream.getAudioTracks()[0] === mic) return;
+    this.source?.disconnect();
+    this.source = this.engine.context.createMediaStreamSource(new MediaStream([mic]));
+    this.source.connect(this.capture);
+  }
+
+  stop(): void {
+    if (!this.running) return;
+    this.running = false;
+    this.room.off(RoomEvent.DataReceived, this.onData);
+    if (this.timer) clearInterval(this.timer);
+    this.capture?.port.postMessage('stop');
+    this.playback?.port.postMessage('stop');
+    this.source?.disconnect();
+    this.capture?.disconnect();
+    this.playback?.disconnect();
+    this.analyser?.disconnect();
+    if (this.encoder?.state !== 'closed') this.encoder?.close();
+    if (this.decoder?.state !== 'closed') this.decoder?.close();
+    this.encoder = null;
+    this.decoder = null;
+  }
+
+  private async openOpus(): Promise<void> {
+    const config: AudioEncoderConfig = {
+      codec: 'opus',
+      sampleRate: 48000,
+      numberOfChannels: 1,
+      bitrate: this.o.bitrate,
+      opus: { frameDuration: Math.round((this.o.frame / 48000) * 1e6), complexity: 5 },
+    };
+    const ok = typeof AudioEncoder !== 'undefined' && (await AudioEncoder.isConfigSupported(config)).supported;
+    if (!ok) throw new Error(`This browser cannot encode Opus with ${(this.o.frame / 48).toFixed(1)} ms frames (WebCodecs). Use the PCM option on a fast network.`);
+    this.encoder = new AudioEncoder({
+      output: (chunk) => {
+        // Outputs come in input order; the encoder may stamp them itself, so match by order
+        // and skip inputs that produced nothing (a timestamp more than half a frame behind).
+        const half = ((this.o.frame / 48000) * 1e6) / 2;
+        while (this.encoding.length > 1 && this.encoding[0].timestamp + half < chunk.timestamp) this.encoding.shift();
+        const meta = this.encoding.shift();
+        if (!meta) return;
+        const bytes = new Uint8Array(chunk.byteLength);
+        chunk.copyTo(bytes);
+        this.noteEncode(performance.now() - meta.t0);
+        this.queue(meta.seq, meta.senderMs, bytes);
+        this.flush();
+      },
+      error: (e) => (this.error = `Opus encoder: ${e.message}`),
+    });
+    this.encoder.configure(config);
+  }
+
+  private openDecoder(): AudioDecoder {
+    const d = new AudioDecoder({
+      output: (data) => {
+        const seq = this.decodeMeta.get(data.timestamp);
+        this.decodeMeta.delete(data.timestamp);
+        if (seq === undefined || !this.playRing) return data.close();
+        const n = Math.min(DUET_MAX_FRAME, data.numberOfFrames);
+        const pcm = this.scratch.subarray(0, n);
+        data.copyTo(pcm, { planeIndex: 0, format: 'f32-planar' });
+        data.close();
+        ringWrite(this.playRing, seq, pcm, n, 0);
+      },
+      error: (e) => (this.error = `Opus decoder: ${e.message}`),
+    });
+    d.configure({ codec: 'opus', sampleRate: 48000, numberOfChannels: 1 });
+    return d;
+  }
+
+  private readonly scratch = new Float32Array(DUET_MAX_FRAME);
+
+  /** Moves captured frames to the encoder as the capture worklet writes them. Each wake-up takes
+   *  every frame waiting (a late timer on a loaded machine means a backlog, never a loss). */
+  private async pump(): Promise<void> {
+    const ring = this.captureRing!;
+    const ctx = this.engine.context;
+    while (this.running) {
+      while (ringAvailable(ring) > 0) {
+        const slot = ringPeek(ring);
+        const seq = ring.meta[slot * 2] >>> 0;
+        const n = ring.meta[slot * 2 + 1];
+        const frame = ring.stamp[slot];
+        // The frame's first sample on the page clock: when the audio thread handled it.
+        const senderMs = performance.timeOrigin + this.engine.perfTimeAtFrame(frame) - (ctx.outputLatency || 0) * 1000;
+        const pcm = ring.data.subarray(slot * DUET_MAX_FRAME, slot * DUET_MAX_FRAME + n);
+        const t0 = performance.now();
+        if (this.encoder) {
+          const timestamp = Math.round((frame / 48000) * 1e6);
+          this.encoding.push({ timestamp, seq, senderMs, t0 });
+          const data = new AudioData({ format: 'f32-planar', sampleRate: 48000, numberOfFrames: n, numberOfChannels: 1, timestamp, data: pcm.slice() });
+          this.encoder.encode(data);
+          data.close();
+        } else {
+          const bytes = new Uint8Array(n * 2);
+          const v = new DataView(bytes.buffer);
+          for (let i = 0; i < n; i++) v.setInt16(i * 2, Math.max(-32768, Math.min(32767, Math.round(pcm[i] * 32767))), true);
+          this.noteEncode(performance.now() - t0);
+          this.queue(seq, senderMs, bytes);
+        }
+        ringRelease(ring);
+      }
+      this.flush();
+      const w = Atomics.load(ring.ctl, RING_WRITE_INDEX);
+      const wait = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string } }).waitAsync(ring.ctl, RING_WRITE_INDEX, w, 100);
+      if (wait.async) await wait.value;
+    }
+  }
+
+  private noteEncode(ms: number): void {
+    this.encodeTimes.push(ms);
+    if (this.encodeTimes.length > 200) this.encodeTimes.shift();
+  }
+
+  private queue(seq: number, senderMs: number, bytes: Uint8Array): void {
+    this.pending.push({ seq, senderMs, bytes });
+    if (this.pending.length > MAX_PENDING) this.framesGivenUp += this.pending.splice(0, this.pending.length - MAX_PENDING).length;
+  }
+
+  /** The lossy data channel has room: LiveKit silently drops a lossy packet when the channel's
+   *  buffered amount is above its low threshold, so wait for it rather than lose frames. */
+  private channelHasRoom(): boolean {
+    const dc = this.room.engine?.dataChannelForKind(1 as DataChannelKind);
+    return !dc || dc.bufferedAmount <= dc.bufferedAmountLowThreshold;
+  }
+
+  /** Sends what is waiting, several frames per packet, as long as the data channel takes it. */
+  private flush(): void {
+    while (this.pending.length > 0) {
+      if (!this.channelHasRoom()) {
+        this.heldForChannel++;
+        return; // the next frame from the capture ring wakes the pump again within a frame
+      }
+      const batch: { seq: number; senderMs: number; bytes: Uint8Array }[] = [];
+      const prev = this.lastSent;
+      // The previous frame rides along so that one lost packet costs nothing.
+      if (this.o.redundancy && prev && prev.seq + 1 === this.pending[0].seq) batch.push(prev);
+      let bytes = 0;
+      while (this.pending.length > 0 && batch.length < DUET_MAX_BATCH && (bytes === 0 || bytes + this.pending[0].bytes.length <= MAX_BATCH_BYTES)) {
+        const f = this.pending.shift()!;
+        // A gap (frames given up): start a new packet at the gap.
+        if (batch.length > 0 && batch[batch.length - 1].seq + 1 !== f.seq) {
+          this.pending.unshift(f);
+          break;
+        }
+        batch.push(f);
+        bytes += f.bytes.length;
+      }
+      const first = batch[0];
+      const packet = packDuet(
+        { codec: this.codec, frame: this.o.frame, seq: first.seq, senderMs: first.senderMs, reportMs: this.inboundMs ?? NaN, poor: this.poorHere() },
+        batch.map((f) => f.bytes),
+      );
+      this.lastSent = batch[batch.length - 1];
+      this.packetsOut++;
+      this.framesOut += batch.length - (batch[0] === prev ? 1 : 0);
+      void this.room.localParticipant.publishData(packet, { reliable: false, topic: DUET_TOPIC }).catch(() => {});
+    }
+  }
+
+  private receive(bytes: Uint8Array, from: string): void {
+    const p = unpackDuet(bytes);
+    if (!p || !this.playRing) return;
+    const h = p.header;
+    this.lastFrom = from;
+    this.packetsIn++;
+    this.theyFindItPoor = h.poor;
+    if (Number.isFinite(h.reportMs)) this.outboundMs = h.reportMs;
+    const offset = this.clocks?.offsetTo(from)?.offsetMs ?? null;
+    const frameMs = (h.frame / 48000) * 1000;
+    const now = nowMs();
+    for (let i = 0; i < p.payloads.length; i++) {
+      const seq = (h.seq + i) >>> 0;
+      if (this.seen[seq & 63] === (seq | 0)) continue; // a duplicate (the repeated previous frame): decoded already
+      this.framesIn++;
+      // Their time T is our time T − offset; each frame's transit, backlog included.
+      if (offset !== null) this.transits.push(now - (h.senderMs + i * frameMs - offset));
+      this.decode(h.codec, seq, p.payloads[i], h.frame);
+    }
+    if (this.transits.length > 200) this.transits.splice(0, this.transits.length - 200);
+  }
+
+  private decode(codec: DuetCodec, seq: number, payload: Uint8Array, frame: number): void {
+    if (this.seen[seq & 63] === (seq | 0)) return; // a duplicate: decoded already
+    this.seen[seq & 63] = seq | 0;
+    if (codec === 'pcm') {
+      const n = Math.min(DUET_MAX_FRAME, payload.length >> 1);
+      const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+      for (let i = 0; i < n; i++) this.scratch[i] = v.getInt16(i * 2, true) / 32768;
+      ringWrite(this.playRing!, seq, this.scratch, n, 0);
+      return;
+    }
+    this.decoder ??= this.openDecoder();
+    const timestamp = Math.round(((seq * frame) / 48000) * 1e6);
+    this.decodeMeta.set(timestamp, seq);
+    this.decoder.decode(new EncodedAudioChunk({ type: 'key', timestamp, data: payload }));
+  }
+
+  private poorHere(): boolean {
+    return this.concealedRatio > DUET_POOR_CONCEALED || (this.bufferMs ?? 0) > DUET_POOR_BUFFER_MS;
+  }
+
+  private readStats(): void {
+    const s = this.statsView;
+    if (!s) return;
+    this.bufferMs = s[DuetStat.Received] > 0 ? s[DuetStat.BufferMs] : null;
+    this.history.push({ concealed: s[DuetStat.Concealed], output: s[DuetStat.Output] });
+    if (this.history.length > 16) this.history.shift();
+    const a = this.history[0];
+    const b = this.history[this.history.length - 1];
+    this.concealedRatio = b.output > a.output ? (b.concealed - a.concealed) / (b.output - a.output) : 0;
+    if (this.transits.length >= 5 && this.bufferMs !== null) {
+      const out = ((this.engine.context.outputLatency || 0) + (this.engine.context.baseLatency || 0)) * 1000;
+      this.inboundMs = median(this.transits) + this.bufferMs + out;
+    }
+    if (this.encodeTimes.length) this.encodeMs = median(this.encodeTimes);
+    this.poor = this.packetsIn > 50 && (this.poorHere() || this.theyFindItPoor);
+  }
+
+  /** Counters of the jitter buffer, for tests and the benchmark. */
+  bufferStats(): Record<string, number> {
+    const s = this.statsView;
+    if (!s) return {};
+    return {
+      bufferMs: s[DuetStat.BufferMs], targetMs: s[DuetStat.TargetMs], concealed: s[DuetStat.Concealed], output: s[DuetStat.Output],
+      lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates],
+      packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, framesOut: this.framesOut,
+      heldForChannel: this.heldForChannel, framesGivenUp: this.framesGivenUp, captureDropped: this.captureRing ? ringDropped(this.captureRing) : 0,
+      encodeMs: this.encodeMs ?? NaN, ...this.transitSpread(),
+    };
+  }
+
+  /** Transit over the page clocks (recent frames): fastest, and the median and 97th percentile over it, ms. */
+  transitSpread(): { transitMinMs: number; transitP50Ms: number; transitP97Ms: number } {
+    const t = [...this.transits].sort((a, b) => a - b);
+    if (!t.length) return { transitMinMs: NaN, transitP50Ms: NaN, transitP97Ms: NaN };
+    return { transitMinMs: t[0], transitP50Ms: t[t.length >> 1] - t[0], transitP97Ms: t[Math.floor(t.length * 0.97)] - t[0] };
+  }
+
+  /** Puts the latency probe in place of the microphone and the speakers (the benchmark): its clicks
+   *  go out through the duet path and what the duet path plays comes back into it. */
+  attachProbe(role: 'initiator' | 'responder'): ProbeNode | null {
+    if (!this.capture || !this.playback) return null;
+    const probe = new ProbeNode(this.engine.context, this.engine.dsp, role);
+    this.source?.disconnect();
+    probe.node.connect(this.capture);
+    this.playback.connect(probe.node);
+    return probe;
+  }
+
+  /** Identity of the last sender heard. */
+  get partner(): string | null {
+    return this.lastFrom;
+  }
+}

@@ -1,0 +1,149 @@
+// npm run bench:duet [-- --json FILE]
+// Mouth-to-ear one-way latency of duet mode (issue 5) against music mode's WebRTC audio track,
+// in one run, through the real livekit-server on loopback. The product's latency probe (wasm
+// clicks out, wasm onsets back) is put in place of the microphone and the speakers of the duet
+// path on both sides: its clicks go capture worklet → frames → LiveKit lossy data packets →
+// jitter buffer → playback worklet, and the responder's echo comes back the same way.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { median, oneWayLatenciesMs, percentile } from '../client/src/audio/ProbeNode';
+import type { ProbeEvent } from '../client/src/audio/protocol';
+import { launchParticipant } from '../client/tests/harness/browser';
+import { joinAndWaitConnected, openDevRoom } from '../client/tests/harness/lesson';
+import { loadConfig } from '../server/src/config';
+import { startServer } from '../server/src/index';
+import { startLiveKit } from './lib/livekit';
+
+const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
+const PORTS = { port: 17940, udpPort: 17942 };
+const CLICKS = 12;
+const DUETS = [
+  { codec: 'pcm', frame: 120 },
+  { codec: 'pcm', frame: 240 },
+  { codec: 'pcm', frame: 480 },
+  { codec: 'opus', frame: 240 },
+] as const;
+
+interface Row {
+  path: string;
+  medianMs: number;
+  p95Ms: number;
+  n: number;
+  /** Jitter-buffer delay over the fastest packet at the end (duet only), ms. */
+  bufferMs: number | null;
+  concealedPct: number | null;
+  /** Per-frame encode time (duet only), ms. */
+  encodeMs: number | null;
+  error?: string;
+}
+
+type Stats = Record<string, number>;
+const stats = (page: Page): Promise<Stats> =>
+  page.evaluate(() => (window as unknown as { muse: { session: { duet: { bufferStats(): Stats } | null } } }).muse.session.duet!.bufferStats());
+
+async function musicMode(page: Page): Promise<Row> {
+  const res = await page.evaluate(async (clicks) => {
+    type Probe = { measure(n: number): Promise<{ samples: number[]; concealedPct: number } | null>; error: string | null };
+    const s = (window as unknown as { muse: { session: { probe: Probe } } }).muse.session;
+    const out = await s.probe.measure(clicks);
+    if (!out) throw new Error(`probe failed: ${s.probe.error}`);
+    return out;
+  }, CLICKS);
+  return { path: 'music mode, WebRTC audio track (Opus)', medianMs: median(res.samples), p95Ms: percentile(res.samples, 95), n: res.samples.length, bufferMs: null, concealedPct: res.concealedPct, encodeMs: null };
+}
+
+async function setDuet(teacher: Page, pages: Page[], on: boolean): Promise<void> {
+  await teacher.getByTestId('duet-toggle').click();
+  for (const p of pages) await p.locator(`[data-testid=duet-mode][data-on=${on}][data-running=${on}]`).waitFor({ timeout: 60000 });
+}
+
+async function duet(teacher: Page, student: Page, o: (typeof DUETS)[number]): Promise<Row> {
+  const label = `duet, ${o.codec.toUpperCase()} ${(o.frame / 48).toFixed(1)} ms frames`;
+  for (const p of [teacher, student]) {
+    await p.evaluate((opts) => {
+      const s = (window as unknown as { muse: { session: { duetOptions: unknown; duetFallback: boolean } } }).muse.session;
+      s.duetOptions = opts;
+      // Measure the path as it is, even when it is too poor for playing together.
+      s.duetFallback = false;
+    }, { codec: o.codec, frame: o.frame });
+  }
+  try {
+    await setDuet(teacher, [teacher, student], true);
+    for (const [p, role] of [[student, 'responder'], [teacher, 'initiator']] as const) {
+      await p.evaluate((r) => {
+        type D = { attachProbe(role: string): { events: unknown[] } | null };
+        const w = window as unknown as { muse: { session: { duet: D }; duetProbe?: { events: unknown[] } } };
+        const probe = w.muse.session.duet.attachProbe(r);
+        if (!probe) throw new Error('the duet path is not running');
+        w.muse.duetProbe = probe;
+      }, role);
+    }
+    // Let the jitter buffer settle on the probe's signal before counting.
+    await teacher.waitForTimeout(2000);
+    const before = await stats(teacher);
+    const events = await teacher.evaluate(async (clicks) => {
+      const w = window as unknown as { muse: { duetProbe: { events: unknown[] } } };
+      const start = w.muse.duetProbe.events.length;
+      const until = performance.now() + (clicks + 4) * 1000;
+      while (w.muse.duetProbe.events.length - start < clicks && performance.now() < until) await new Promise((r) => setTimeout(r, 200));
+      return w.muse.duetProbe.events.slice(start);
+    }, CLICKS);
+    const after = await stats(teacher);
+    const ms = oneWayLatenciesMs(events as ProbeEvent[]);
+    const concealedPct = (100 * (after.concealed - before.concealed)) / Math.max(1, after.output - before.output);
+    return { path: label, medianMs: median(ms), p95Ms: percentile(ms, 95), n: ms.length, bufferMs: after.bufferMs, concealedPct, encodeMs: after.encodeMs };
+  } catch (err) {
+    return { path: label, medianMs: NaN, p95Ms: NaN, n: 0, bufferMs: null, concealedPct: null, encodeMs: null, error: (err as Error).message.split('\n')[0] };
+  } finally {
+    await setDuet(teacher, [teacher, student], false).catch(() => {});
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'muse-duet-'));
+  const livekit = await startLiveKit({ ...PORTS, logLevel: 'warn' });
+  const server = await startServer({ ...loadConfig({}), port: 0, devRooms: true, publicLiveKitUrl: livekit.url, liveKitApiUrl: livekit.httpUrl.replace(/\/$/, ''), dataDir: dir });
+  const base = `http://127.0.0.1:${server.port}`;
+  const [teacher, student] = await Promise.all([launchParticipant(440), launchParticipant(660)]);
+  const rows: Row[] = [];
+  try {
+    const room = `duet-bench-${Date.now()}`;
+    await openDevRoom(teacher.page, base, room, 'Teacher', 'teacher');
+    await openDevRoom(student.page, base, room, 'Student', 'student');
+    await joinAndWaitConnected(teacher.page);
+    await joinAndWaitConnected(student.page);
+    await teacher.page.waitForFunction(() => (window as unknown as { muse: { session: { peers: unknown[] } } }).muse.session.peers.length === 2);
+    await teacher.page.getByTestId('music-toggle').click();
+    await student.page.locator('[data-testid=music-mode][data-applied=music]').waitFor({ timeout: 90000 });
+    await teacher.page.locator('[data-testid=music-mode][data-applied=music]').waitFor({ timeout: 90000 });
+    rows.push(await musicMode(teacher.page));
+    for (const o of DUETS) rows.push(await duet(teacher.page, student.page, o));
+  } catch (err) {
+    process.stderr.write(`teacher console:\n${teacher.logs.slice(-15).join('\n')}\nstudent console:\n${student.logs.slice(-15).join('\n')}\n`);
+    throw err;
+  } finally {
+    await Promise.allSettled([teacher.close(), student.close()]);
+    await server.stop();
+    await livekit.stop();
+  }
+
+  const baseline = rows[0];
+  const w = [38, 10, 10, 4, 10, 12, 10, 18];
+  const f = (x: number | null, d = 1) => (x === null || !Number.isFinite(x) ? '–' : x.toFixed(d));
+  const line = (c: string[]) => c.map((x, i) => x.padEnd(w[i])).join(' | ');
+  process.stdout.write(`\nOne-way latency, mouth to ear (probe clicks out, onsets back), loopback through livekit-server, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}\n`);
+  process.stdout.write(`${line(['path', 'median ms', 'p95 ms', 'n', 'buffer ms', 'concealed %', 'encode ms', 'vs music mode'])}\n${w.map((n) => '-'.repeat(n)).join('-|-')}\n`);
+  for (const r of rows) {
+    const vs = r === baseline ? 'baseline' : Number.isFinite(r.medianMs) ? `${(r.medianMs / baseline.medianMs).toFixed(2)}× (${(r.medianMs - baseline.medianMs).toFixed(1)} ms)` : (r.error ?? 'no clicks came back');
+    process.stdout.write(`${line([r.path, f(r.medianMs), f(r.p95Ms), String(r.n), f(r.bufferMs), f(r.concealedPct, 2), f(r.encodeMs, 3), vs])}\n`);
+  }
+  process.stdout.write('\nTarget (issue 5): duet one-way < 30 ms on loopback.\n');
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ cores: os.cpus().length, load: os.loadavg(), rows }, null, 2));
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench:duet failed: ${(err as Error).stack}\n`);
+  process.exit(1);
+});
