@@ -54,7 +54,6 @@ test('the teacher switches music mode for everyone, both ways; the student canno
   expectSpeech(await settled(teacher, 'speech'));
   expectSpeech(await settled(student, 'speech'));
   expect(await student.page.getByTestId('music-toggle').count()).toBe(0); // no switch for the student
-  expect(await teacher.page.getByTestId('limiter').count()).toBe(0); // speech: AGC, no limiter
   const speechRate = await micPacketRate(teacher.page);
   expect(speechRate).toBeLessThan(60); // Opus's 20 ms frames: 50 packets/s
 
@@ -66,9 +65,8 @@ test('the teacher switches music mode for everyone, both ways; the student canno
   process.stdout.write(`music mode: student saw the switch after ${studentSawIt} ms, re-published after ${Date.now() - clicked} ms\n`);
   expectMusic(t);
   expectMusic(s);
-  // Music mode's microphone goes out through the wasm limiter (AGC is off): both sides show it.
-  await teacher.page.getByTestId('limiter').waitFor({ timeout: 5000 });
-  await student.page.getByTestId('limiter').waitFor({ timeout: 5000 });
+  // The publish-path limiter is opt-in for now (README): by default the capture goes out untouched.
+  expect(await teacher.page.getByTestId('limiter').count()).toBe(0);
 
   // Bitrate near the setting: the encoder's target, and what actually went out over 3 s.
   await teacher.page.waitForTimeout(1500);
