@@ -31,6 +31,15 @@ export interface TestEnv {
   close(): void;
 }
 
+// A new app's upload store creates its folder with an asynchronous mkdir (@tus/file-store). Removing
+// the data folder at once could race it, and the store then throws ENOENT from a callback, which
+// jest blames on whatever test runs next. So data folders go when the test process exits.
+const toRemove = new Set<string>();
+function removeAtExit(dir: string): void {
+  if (toRemove.size === 0) process.once('exit', () => toRemove.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  toRemove.add(dir);
+}
+
 export function makeEnv(env: Record<string, string> = {}, start = new Date('2026-03-01T00:00:00Z')): TestEnv {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'muse-test-'));
   const config = loadConfig({ MUSE_DATA_DIR: dir, MUSE_LOG_LEVEL: 'error', ...env });
@@ -46,7 +55,7 @@ export function makeEnv(env: Record<string, string> = {}, start = new Date('2026
     },
     close() {
       t.app.locals.close();
-      rmSync(dir, { recursive: true, force: true });
+      removeAtExit(dir);
     },
   };
   return t;
