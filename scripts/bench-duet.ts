@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { median, oneWayLatenciesMs, percentile } from '../client/src/audio/ProbeNode';
 import type { ProbeEvent } from '../client/src/audio/protocol';
 import { launchParticipant } from '../client/tests/harness/browser';
-import { joinAndWaitConnected, openDevRoom } from '../client/tests/harness/lesson';
+import { joinAndWaitConnected, measureProbe, openDevRoom } from '../client/tests/harness/lesson';
 import { loadConfig } from '../server/src/config';
 import { startServer } from '../server/src/index';
 import { startLiveKit } from './lib/livekit';
@@ -44,13 +44,8 @@ const stats = (page: Page): Promise<Stats> =>
   page.evaluate(() => (window as unknown as { muse: { session: { duet: { bufferStats(): Stats } | null } } }).muse.session.duet!.bufferStats());
 
 async function musicMode(page: Page): Promise<Row> {
-  const res = await page.evaluate(async (clicks) => {
-    type Probe = { measure(n: number): Promise<{ samples: number[]; concealedPct: number } | null>; error: string | null };
-    const s = (window as unknown as { muse: { session: { probe: Probe } } }).muse.session;
-    const out = await s.probe.measure(clicks);
-    if (!out) throw new Error(`probe failed: ${s.probe.error}`);
-    return out;
-  }, CLICKS);
+  const res = await measureProbe(page, CLICKS);
+  if ('error' in res) throw new Error(`probe failed: ${res.error}`);
   return { path: 'music mode, WebRTC audio track (Opus)', medianMs: median(res.samples), p95Ms: percentile(res.samples, 95), n: res.samples.length, bufferMs: null, concealedPct: res.concealedPct, encodeMs: null };
 }
 

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchParticipant } from '../client/tests/harness/browser';
-import { joinAndWaitConnected, openDevRoom } from '../client/tests/harness/lesson';
+import { median, percentile } from '../client/src/audio/ProbeNode';
+import { joinAndWaitConnected, measureProbe, openDevRoom } from '../client/tests/harness/lesson';
 import { loadConfig } from '../server/src/config';
 import { startServer } from '../server/src/index';
 import { startLiveKit } from './lib/livekit';
@@ -26,14 +27,7 @@ interface Row {
   concealedPct: number | null;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const p95 = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)];
-};
+const p95 = (xs: number[]) => percentile(xs, 95);
 
 async function direct(page: Page, label: string, music: boolean, ptime10: boolean): Promise<Row> {
   const samples: number[] = [];
@@ -51,13 +45,8 @@ async function viaSfu(page: Page, label: string): Promise<Row> {
   const samples: number[] = [];
   let concealed = 0;
   for (let r = 0; r < ROUNDS; r++) {
-    const res = await page.evaluate(async (clicks) => {
-      type Probe = { measure(n: number): Promise<{ samples: number[]; concealedPct: number } | null>; error: string | null };
-      const s = (window as unknown as { muse: { session: { probe: Probe } } }).muse.session;
-      const out = await s.probe.measure(clicks);
-      if (!out) throw new Error(`probe failed: ${s.probe.error}`);
-      return out;
-    }, CLICKS);
+    const res = await measureProbe(page, CLICKS);
+    if ('error' in res) throw new Error(`probe failed: ${res.error}`);
     samples.push(...res.samples);
     concealed = Math.max(concealed, res.concealedPct);
   }

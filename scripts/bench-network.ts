@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Page } from 'playwright-core';
-import { joinAndWaitConnected, openDevRoom } from '../client/tests/harness/lesson';
+import { joinAndWaitConnected, measureProbe, openDevRoom } from '../client/tests/harness/lesson';
 import { type NetLesson, startNetLesson } from '../client/tests/harness/netlesson';
 import { type LinkProfile, NO_IMPAIRMENT, netLabUnavailable, SEOUL_ABU_DHABI } from './lib/netns';
 
@@ -144,12 +144,7 @@ async function measureMusic(lesson: NetLesson, c: Condition, seconds: number): P
   const started = Date.now();
   const before = await Promise.all(pages.map(inbound));
   // The probe (one click a second) runs while the music tracks are counted.
-  const probe = await lesson.teacher.page.evaluate(async (clicks) => {
-    type Probe = { measure(n: number): Promise<{ samples: number[] } | null>; error: string | null };
-    const s = (window as unknown as { muse: { session: { probe: Probe } } }).muse.session;
-    const out = await s.probe.measure(clicks);
-    return out ? { samples: out.samples } : { error: s.probe.error };
-  }, Math.max(4, seconds - 5));
+  const probe = await measureProbe(lesson.teacher.page, Math.max(4, seconds - 5));
   await lesson.teacher.page.waitForTimeout(Math.max(0, seconds * 1000 - (Date.now() - started)));
   const after = await Promise.all(pages.map(inbound));
   const d = {} as Inbound;

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type NetLesson, startNetLesson } from './harness/netlesson';
 import { waitForRemoteTone } from './harness/browser';
-import { joinAndWaitConnected, openDevRoom } from './harness/lesson';
+import { joinAndWaitConnected, measureProbe, openDevRoom } from './harness/lesson';
 import { spareLiveKit } from './harness/ports';
 import { netLabUnavailable, SEOUL_ABU_DHABI } from '../../scripts/lib/netns';
 
@@ -97,13 +97,7 @@ test('over the Seoul–Abu Dhabi link, in music mode, both hear each other and t
 
     // On a loaded machine the other side's probe track can take longer than the probe waits
     // (10 s); a person would press Measure again, and so does the test, once.
-    const measure = () =>
-      teacher.page.evaluate(async () => {
-        type Probe = { measure(n: number): Promise<{ medianMs: number; p95Ms: number; samples: number[]; concealedPct: number } | null>; error: string | null };
-        const s = (window as unknown as { muse: { session: { probe: Probe } } }).muse.session;
-        const out = await s.probe.measure(8);
-        return out ?? { error: s.probe.error ?? 'no result' };
-      });
+    const measure = () => measureProbe(teacher.page, 8);
     let measured = await measure();
     if ('error' in measured) {
       process.stdout.write(`latency probe, first try: ${measured.error}; measuring again\n`);

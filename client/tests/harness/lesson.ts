@@ -56,3 +56,20 @@ export function inboundAudioCodecs(page: Page): Promise<{ mimeType?: string; sdp
     return out;
   });
 }
+
+export interface ProbeMeasurement {
+  medianMs: number;
+  p95Ms: number;
+  samples: number[];
+  concealedPct: number;
+}
+
+/** Runs the lesson's latency probe in the page (`clicks` clicks, one a second); the probe's error when it fails. */
+export function measureProbe(page: Page, clicks: number): Promise<ProbeMeasurement | { error: string }> {
+  return page.evaluate(async (n) => {
+    type Probe = { measure(n: number): Promise<ProbeMeasurement | null>; error: string | null };
+    const s = (window as unknown as { muse: { session: { probe: Probe } } }).muse.session;
+    const out = await s.probe.measure(n);
+    return out ?? { error: s.probe.error ?? 'no result' };
+  }, clicks);
+}
