@@ -84,16 +84,6 @@ async function main(): Promise<void> {
     rows.push(await direct(teacher.page, 'direct pair, Opus defaults (20 ms frames)', false, false));
     rows.push(await direct(teacher.page, 'direct pair, music SDP (stereo 256k, no DTX)', true, false));
     rows.push(await direct(teacher.page, 'direct pair, music SDP + a=ptime:10', true, true));
-    // What the music-mode limiter adds before the encoder: the probe's loop with and without a
-    // MediaStream hop, and the hop through the limiter (its 2 ms lookahead included).
-    for (const [label, hop, limiter] of [['publish hop: none (loop baseline)', false, false], ['publish hop: Web Audio → MediaStream', true, false], ['publish hop: through the wasm limiter', true, true]] as const) {
-      const res = await teacher.page.evaluate(
-        (o) => (window as unknown as { muse: { publishHopProbe(o: unknown): Promise<{ samples: number[] }> } }).muse.publishHopProbe(o),
-        { clicks: CLICKS, hop, limiter },
-      );
-      hops.push({ path: label, medianMs: median(res.samples), p95Ms: p95(res.samples), n: res.samples.length, concealedPct: null });
-    }
-
     const room = `latency-${Date.now()}`;
     await openDevRoom(teacher.page, base, room, 'Teacher', 'teacher');
     await openDevRoom(student.page, base, room, 'Student', 'student');
@@ -109,12 +99,22 @@ async function main(): Promise<void> {
     await teacher.page.getByTestId('music-toggle').click();
     await student.page.locator('[data-testid=music-mode][data-applied=music]').waitFor();
     await teacher.page.locator('[data-testid=music-mode][data-applied=music]').waitFor();
-    rows.push(await viaSfu(teacher.page, 'SFU, music mode (10 ms frames, limiter)'));
+    rows.push(await viaSfu(teacher.page, 'SFU, music mode (10 ms frames)'));
     // The same call with Opus's default 20 ms frames: music mode off, override, on again.
     for (const p of [teacher.page, student.page]) await p.evaluate(() => localStorage.setItem('muse.musicPtimeMs', '20'));
     await toggleMusic(false);
     await toggleMusic(true);
     rows.push(await viaSfu(teacher.page, 'SFU, music mode, 20 ms frames'));
+    // What the music-mode limiter adds before the encoder: (last: its probe nodes stay in the page's context) the probe's loop with and without a
+    // MediaStream hop, and the hop through the limiter (its 2 ms lookahead included).
+    for (const [label, hop, limiter] of [['publish hop: none (loop baseline)', false, false], ['publish hop: Web Audio → MediaStream', true, false], ['publish hop: through the wasm limiter', true, true]] as const) {
+      const res = await teacher.page.evaluate(
+        (o) => (window as unknown as { muse: { publishHopProbe(o: unknown): Promise<{ samples: number[] }> } }).muse.publishHopProbe(o),
+        { clicks: CLICKS, hop, limiter },
+      );
+      hops.push({ path: label, medianMs: median(res.samples), p95Ms: p95(res.samples), n: res.samples.length, concealedPct: null });
+    }
+
   } catch (err) {
     process.stderr.write(`teacher console:\n${teacher.logs.slice(-15).join('\n')}\nstudent console:\n${student.logs.slice(-15).join('\n')}\n`);
     throw err;
