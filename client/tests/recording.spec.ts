@@ -116,11 +116,15 @@ test('a closed tab loses at most a second: the recording is recovered, finalised
   // Music mode re-publishes the microphone as a new track mid-recording; the recording follows it.
   await teacher.page.getByTestId('music-toggle').click();
   await teacher.page.locator('[data-testid=music-mode][data-applied=music]').waitFor({ timeout: 10000 });
+  // The teacher's browser also records the lesson as heard: the student's microphone is one of its inputs. The student
+  // follows the teacher into music mode by re-publishing its microphone, so for a moment there is no track to mix: the
+  // mix must pick the new one up, which is what this waits for.
+  await teacher.page.waitForFunction(() => (window as unknown as { muse: { recording: { mixing: string[] } } }).muse.recording.mixing.length === 1, null, { timeout: 15000 })
+    .catch(() => undefined);
   const { teacherRec, mixRec, mixing } = await teacher.page.evaluate(() => {
     const r = (window as unknown as { muse: { recording: { currentId: string; mixId: string; mixing: string[] } } }).muse.recording;
     return { teacherRec: r.currentId, mixRec: r.mixId, mixing: [...r.mixing] };
   });
-  // The teacher's browser also records the lesson as heard: the student's microphone is one of its inputs.
   expect(mixRec).toMatch(/^rec-/);
   expect(mixing).toHaveLength(1);
   await teacher.page.waitForTimeout(Math.max(0, 11_000 - (Date.now() - recordingStarted)));
@@ -318,9 +322,12 @@ test('a clip of a passage with ffmpeg.wasm from our own server: exact (FLAC, to 
   // The timeline of all tracks is above the recordings: bring the first one into view to drag across it.
   await wave.scrollIntoViewIfNeeded();
   const box = (await wave.locator('.canvas').boundingBox())!;
+  // About 3 s from a fifth of the way in (the tracks' lengths depend on how fast the pages joined).
+  const duration = Number(await wave.getAttribute('data-duration'));
+  const to = Math.min(0.95, 0.2 + 3 / duration);
   await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
   await page.mouse.down();
-  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 10 });
+  await page.mouse.move(box.x + box.width * to, box.y + box.height / 2, { steps: 10 });
   await page.mouse.up();
   const panel = page.getByTestId('clip').first();
   await panel.locator('[data-testid=clip-exact]').waitFor();
