@@ -131,6 +131,120 @@ test('the teacher switches music mode for everyone, both ways; the student canno
   expect(await student.page.getByTestId('music-check').textContent()).toContain('Not safe for music yet');
 });
 
+test('mic boost in music mode goes through the limiter: heard after every re-publish, +12 dB does not clip, off sends the capture untouched', async () => {
+  const room = `limiter-${Date.now()}`;
+  const sending = () => teacher.page.evaluate(() => {
+    type S = { micLimiter: { processedTrack: MediaStreamTrack; input: MediaStreamTrack } | null; room: { localParticipant: { getTrackPublication(s: string): { track?: { mediaStreamTrack: MediaStreamTrack } } | undefined } } };
+    const s = (window as unknown as { muse: { session: S } }).muse.session;
+    const published = s.room.localParticipant.getTrackPublication('microphone')?.track?.mediaStreamTrack;
+    return { limited: !!s.micLimiter && published?.id === s.micLimiter.processedTrack.id, live: published?.readyState };
+  });
+  try {
+    await Promise.all([openDevRoom(teacher.page, app.url, room, 'Mina Park', 'teacher'), openDevRoom(student.page, app.url, room, 'Layla', 'student')]);
+    await joinAndWaitConnected(teacher.page);
+    await joinAndWaitConnected(student.page);
+    await teacher.page.getByTestId('music-toggle').click();
+    expectMusic(await settled(teacher, 'music'));
+    expect(await sending()).toEqual({ limited: false, live: 'live' });
+    expect(await teacher.page.getByTestId('limiter').count()).toBe(0);
+    // The teacher boosts a quiet microphone: the microphone is re-published through the limiter.
+    await teacher.page.getByTestId('mic-boost').selectOption('6');
+    await teacher.page.getByTestId('limiter').first().waitFor({ timeout: 10000 });
+    // Then music off and on again twice: each switch re-publishes both microphones, and each time both sides hear the other.
+    for (let round = 0; round < 3; round++) {
+      if (round > 0) {
+        await teacher.page.keyboard.press('m');
+        await settled(teacher, 'speech');
+        await settled(student, 'speech');
+        await teacher.page.keyboard.press('m');
+      }
+      expectMusic(await settled(teacher, 'music'));
+      expectMusic(await settled(student, 'music'));
+      expect(await sending()).toEqual({ limited: true, live: 'live' });
+      const [heard, heardBack] = await Promise.all([waitForRemoteTone(student.page, 440), waitForRemoteTone(teacher.page, 660)]).catch(async (err) => {
+        const diag = async (p: Participant) => p.page.evaluate(async () => {
+          type S = { peers: { isLocal: boolean; identity: string; audio: { mediaStreamTrack: MediaStreamTrack; sid?: string; getRTCStatsReport(): Promise<RTCStatsReport | undefined> } | null }[]; room: { localParticipant: { getTrackPublication(s: string): { trackSid: string; track?: { mediaStreamTrack: MediaStreamTrack; getRTCStatsReport(): Promise<RTCStatsReport | undefined> } } | undefined }; remoteParticipants: Map<string, { trackPublications: Map<string, { trackSid: string; trackName: string; isSubscribed: boolean; isMuted: boolean; track?: { mediaStreamTrack: MediaStreamTrack } }> }> } };
+          const s = (window as unknown as { muse: { session: S } }).muse.session;
+          const out: Record<string, unknown> = {};
+          const pub = s.room.localParticipant.getTrackPublication('microphone');
+          out.localMic = { sid: pub?.trackSid, id: pub?.track?.mediaStreamTrack.id, state: pub?.track?.mediaStreamTrack.readyState, enabled: pub?.track?.mediaStreamTrack.enabled, muted: pub?.track?.mediaStreamTrack.muted };
+          const rep = await pub?.track?.getRTCStatsReport();
+          rep?.forEach((x: RTCStats & Record<string, unknown>) => { if (x.type === 'outbound-rtp' || x.type === 'media-source') out[x.type + x.id] = { packetsSent: x.packetsSent, bytesSent: x.bytesSent, audioLevel: x.audioLevel, totalAudioEnergy: x.totalAudioEnergy }; });
+          out.remotePubs = [...s.room.remoteParticipants.values()].flatMap((p) => [...p.trackPublications.values()].map((t) => ({ sid: t.trackSid, name: t.trackName, sub: t.isSubscribed, muted: t.isMuted, id: t.track?.mediaStreamTrack.id, state: t.track?.mediaStreamTrack.readyState })));
+          const peer = s.peers.find((p) => !p.isLocal && p.audio);
+          out.peerAudio = peer?.audio ? { id: peer.audio.mediaStreamTrack.id, state: peer.audio.mediaStreamTrack.readyState } : null;
+          const r2 = await peer?.audio?.getRTCStatsReport();
+          r2?.forEach((x: RTCStats & Record<string, unknown>) => { if (x.type === 'inbound-rtp') out['in' + x.id] = { packetsReceived: x.packetsReceived, audioLevel: x.audioLevel, totalAudioEnergy: x.totalAudioEnergy, concealed: x.concealedSamples }; });
+          return out;
+        });
+        process.stdout.write(`DIAG teacher ${JSON.stringify(await diag(teacher))}\nDIAG student ${JSON.stringify(await diag(student))}\n`);
+        throw err;
+      });
+      process.stdout.write(`mic boost +6 dB, music mode round ${round}: the student hears 440 Hz after ${heard.elapsedMs.toFixed(0)} ms, the teacher 660 Hz after ${heardBack.elapsedMs.toFixed(0)} ms\n`);
+    }
+
+    // A fortissimo: the teacher's capture (−6 dBFS) boosted 12 dB, past full scale. Clipped, a sine grows odd harmonics
+    // (the third about 15 dB under the fundamental); limited to −1 dBFS it stays a sine. Same track: no re-publish.
+    await teacher.page.getByTestId('mic-boost').selectOption('12');
+    await teacher.page.waitForTimeout(1500);
+    expect(await sending()).toEqual({ limited: true, live: 'live' });
+    const reduction = Number(await teacher.page.getByTestId('limiter').first().getAttribute('data-reduction-db'));
+    const received = await remoteSpectrum(student.page, 440);
+    process.stdout.write(`mic boost +12 dB: limiter reduction ${reduction} dB; the student receives peak ${received.peak.toFixed(3)}, 440 Hz ${received.fundamentalDb.toFixed(1)} dB, 1320 Hz ${received.thirdDb.toFixed(1)} dB\n`);
+    expect(reduction).toBeLessThan(-4);
+    expect(received.peak).toBeLessThan(1); // −1 dBFS limited; Opus may overshoot it by a few per cent
+    expect(received.peak).toBeGreaterThan(0.6);
+    expect(received.fundamentalDb - received.thirdDb).toBeGreaterThan(40);
+    await teacher.page.screenshot({ path: path.join(process.cwd(), 'test-results', 'music-mode-boost.png') });
+
+    // Boost off: the capture goes out untouched again, and is heard.
+    await teacher.page.getByTestId('mic-boost').selectOption('0');
+    await teacher.page.getByTestId('limiter').waitFor({ state: 'detached', timeout: 10000 });
+    let now = await sending();
+    for (let i = 0; i < 50 && now.live !== 'live'; i++) {
+      await teacher.page.waitForTimeout(200); // the capture is being re-published
+      now = await sending();
+    }
+    expect(now).toEqual({ limited: false, live: 'live' });
+    await waitForRemoteTone(student.page, 440);
+  } finally {
+    await teacher.page.evaluate(() => localStorage.removeItem('muse.micBoostDb')).catch(() => undefined);
+  }
+});
+
+/** Peak and the levels of `hz` and its third harmonic in the other side's audio, over ~1 s. */
+async function remoteSpectrum(page: Participant['page'], hz: number): Promise<{ peak: number; fundamentalDb: number; thirdDb: number }> {
+  return page.evaluate(async (hz) => {
+    type Peer = { isLocal: boolean; audio: { mediaStreamTrack: MediaStreamTrack } | null };
+    const remote = (window as unknown as { muse: { session: { peers: Peer[] } } }).muse.session.peers.find((p) => !p.isLocal && p.audio)!;
+    const ctx = new AudioContext();
+    await ctx.resume();
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 16384;
+    analyser.smoothingTimeConstant = 0;
+    ctx.createMediaStreamSource(new MediaStream([remote.audio!.mediaStreamTrack])).connect(analyser);
+    const time = new Float32Array(analyser.fftSize);
+    const bins = new Float32Array(analyser.frequencyBinCount);
+    let peak = 0;
+    const started = performance.now();
+    while (performance.now() - started < 1200) {
+      await new Promise((r) => setTimeout(r, 50));
+      analyser.getFloatTimeDomainData(time);
+      for (const v of time) peak = Math.max(peak, Math.abs(v));
+    }
+    analyser.getFloatFrequencyData(bins);
+    const at = (f: number) => {
+      const c = Math.round((f * analyser.fftSize) / ctx.sampleRate);
+      let best = -200;
+      for (let i = c - 3; i <= c + 3; i++) best = Math.max(best, bins[i]);
+      return best;
+    };
+    const out = { peak, fundamentalDb: at(hz), thirdDb: at(3 * hz) };
+    await ctx.close();
+    return out;
+  }, hz);
+}
+
 /** Opens the music check, runs it, and returns which items passed. */
 async function runCheck(p: Participant): Promise<Record<string, boolean>> {
   await p.page.getByTestId('music-check-toggle').click();

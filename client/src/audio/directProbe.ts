@@ -96,7 +96,11 @@ export async function publishHopProbe(engine: AudioEngine, o: { clicks: number; 
   } else {
     from.connect(responder.node);
   }
-  responder.node.connect(initiator.node);
+  // The answer comes straight back through one render quantum of delay: without the MediaStream hop the graph is a
+  // cycle, and Web Audio mutes a cycle that has no DelayNode (its delay is then at least one quantum anyway). The same
+  // delay in every variant keeps the rows comparable.
+  const back = new DelayNode(ctx, { delayTime: 128 / ctx.sampleRate, maxDelayTime: 0.01 });
+  responder.node.connect(back).connect(initiator.node);
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, (o.clicks + 3) * 1000);
     initiator.onevent = () => {
@@ -111,5 +115,6 @@ export async function publishHopProbe(engine: AudioEngine, o: { clicks: number; 
   initiator.stop();
   responder.stop();
   limiter?.disconnect();
+  back.disconnect();
   return { medianMs: median(ms), p95Ms: percentile(ms, 95), samples: ms };
 }

@@ -5,7 +5,7 @@ import {
   ConnectionState,
   createLocalAudioTrack,
   DisconnectReason,
-  type LocalAudioTrack,
+  LocalAudioTrack,
   type LocalVideoTrack,
   type Participant,
   RemoteTrackPublication,
@@ -18,7 +18,7 @@ import { type JoinResponse, type MetronomeSettings, parseRoomState, type Role, t
 import type { AudioEngine } from '../audio/engine';
 import type { MuseAnalyserNode } from '../audio/AnalyserNode';
 import { api } from '../lib/api';
-import { applyJitterBufferTarget, type AudioMode, captureOptions, limiterWanted, publishOptions, publishPtime } from './audioMode';
+import { applyJitterBufferTarget, type AudioMode, captureOptions, limiterWanted, publishOptions, publishPtime, storedMicBoostDb } from './audioMode';
 import { setPublishPtime } from './opusFrames';
 import { MicLimiter } from './MicLimiter';
 import { MusicCheck } from './check/MusicCheck.svelte';
@@ -85,7 +85,11 @@ export class LessonSession {
   probe = $state<LatencyProbe | null>(null);
   /** The limiter on the published microphone (music mode), null when the microphone goes out unprocessed. */
   micLimiter = $state.raw<MicLimiter | null>(null);
+  /** Gain before the limiter in music mode, dB; 0 sends the capture untouched (the lowest latency). */
+  micBoostDb = $state(storedMicBoostDb());
   private micRaw: MediaStreamTrack | null = null;
+  /** The unpublished capture behind a limited microphone (null when the capture itself is published). */
+  private micCapture: LocalAudioTrack | null = null;
   /** The music-safety check of this side's path through the SFU. */
   check = $state<MusicCheck | null>(null);
   /** The shared metronome as this side plays it, and the clock offsets it relies on. */
@@ -182,6 +186,10 @@ export class LessonSession {
     this.metronome?.dispose();
     this.clocks?.dispose();
     this.micTrack = null;
+    this.micLimiter?.stop();
+    this.micLimiter = null;
+    this.micCapture?.stop();
+    this.micCapture = null;
     this.disposeAnalysers();
     this.peers = [];
     this.room = null;
@@ -347,25 +355,36 @@ export class LessonSession {
         await room.localParticipant.unpublishTrack(old, true);
         this.micTrack = null;
       }
-      const track = await createLocalAudioTrack(captureOptions(mode, this.micDeviceId));
-      setPublishPtime(publishPtime(mode));
-      // The capture itself: with a processor set, the SDK's mediaStreamTrack is the processed one.
-      this.micRaw = track.mediaStreamTrack;
+      this.micLimiter?.stop();
       this.micLimiter = null;
-      if (mode === 'music' && limiterWanted()) {
-        // AGC is off in music mode: the wasm limiter keeps a fortissimo from clipping the encoder.
-        const limiter = new MicLimiter(this.engine.context, this.engine.dsp);
-        track.setAudioContext(this.engine.context);
+      this.micCapture?.stop();
+      this.micCapture = null;
+      const capture = await createLocalAudioTrack(captureOptions(mode, this.micDeviceId));
+      setPublishPtime(publishPtime(mode));
+      let track = capture;
+      if (mode === 'music' && limiterWanted(this.micBoostDb)) {
+        // AGC is off in music mode: the wasm limiter keeps a fortissimo from clipping the encoder. The capture stays
+        // unpublished (the recording, the duet path and the music check read it); its limited copy is what is sent.
         await this.engine.resume();
-        await track.setProcessor(limiter);
+        const limiter = new MicLimiter(this.engine.context, this.engine.dsp, capture.mediaStreamTrack, this.micBoostDb);
+        track = new LocalAudioTrack(limiter.processedTrack, undefined, true);
+        this.micCapture = capture;
         this.micLimiter = limiter;
+        // The SDK does not manage a capture it did not publish: if the device goes away, open it again.
+        capture.mediaStreamTrack.addEventListener('ended', () => {
+          if (this.micCapture !== capture || !this.room) return;
+          this.modeQueue = this.modeQueue.then(() => this.publishMic(mode)).catch((err: Error) => {
+            this.modeError = err.message;
+          });
+        });
       }
+      this.micRaw = capture.mediaStreamTrack;
       // After a full reconnect (the SFU restarted, or this side's network came back) livekit-client
-      // restarts the microphone: a new MediaStreamTrack, the old one stopped. The recording follows
-      // it (the raw capture: with the limiter set, the processor is handed the new one).
+      // restarts the published microphone: a new MediaStreamTrack, the old one stopped. The recording
+      // and the duet path follow it. (A limited track is ours, so the SDK leaves it and its capture alone.)
       track.on(TrackEvent.Restarted, () => {
         if (this.micTrack !== track) return;
-        this.micRaw = this.micLimiter?.input ?? track.mediaStreamTrack;
+        this.micRaw = track.mediaStreamTrack;
         this.onMicTrack?.(this.micRaw);
         this.duet?.follow(this.micRaw);
         this.refresh();
@@ -374,12 +393,26 @@ export class LessonSession {
       await room.localParticipant.publishTrack(track, { source: Track.Source.Microphone, ...publishOptions(mode) });
       this.micTrack = track;
       this.audioMode = mode;
-      this.onMicTrack?.(this.micRaw!);
-      this.duet?.follow(this.micRaw!);
+      this.onMicTrack?.(this.micRaw);
+      this.duet?.follow(this.micRaw);
     } finally {
       this.switchingMode = false;
       this.refresh();
     }
+  }
+
+  /** This person's mic boost in music mode (kept in this browser). Turning it on or off re-publishes the microphone. */
+  setMicBoost(db: number): void {
+    this.micBoostDb = db;
+    localStorage.setItem('muse.micBoostDb', String(db));
+    if (this.audioMode !== 'music') return;
+    if (limiterWanted(db) === !!this.micLimiter) {
+      this.micLimiter?.setGainDb(db);
+      return;
+    }
+    this.modeQueue = this.modeQueue.then(() => this.publishMic('music')).catch((err: Error) => {
+      this.modeError = err.message;
+    });
   }
 
   async setMicMuted(muted: boolean): Promise<void> {

@@ -1,54 +1,55 @@
-// The wasm limiter on the microphone's way to the encoder, as a LiveKit track processor (the
-// SDK's own hook for audio processing: the sender sends `processedTrack`, while the track's
-// `mediaStreamTrack` stays the raw capture that the local recording keeps). With AGC off in music
-// mode, it is what stops a fortissimo from clipping the encoder; below its ceiling it is exact.
-import type { AudioProcessorOptions, Track, TrackProcessor } from 'livekit-client';
+// The wasm limiter on the microphone's way to the encoder. With AGC off in music mode, it is what
+// stops a fortissimo from clipping the encoder; below its ceiling it is exact.
+//
+// It is a plain Web Audio graph in the engine's context (raw capture → limiter → MediaStream
+// destination), and the session publishes its output as an ordinary track. It is deliberately not
+// a livekit-client TrackProcessor: the SDK restarts a processor whenever the room's own audio
+// context differs from the track's (on every publish, again on a full reconnect) and stops it when
+// that context is released, and each restart stopped the track the sender was sending; the other
+// side then heard digital silence after most music-mode re-publishes. Here the processed track
+// lives as long as the capture it reads, whatever the SDK does with its contexts.
 import { LimiterNode } from '../audio/LimiterNode';
 
-export class MicLimiter implements TrackProcessor<Track.Kind.Audio, AudioProcessorOptions> {
-  readonly name = 'muse-limiter';
-  processedTrack?: MediaStreamTrack;
-  limiter: LimiterNode | null = null;
-  /** The raw capture the processor was last given (livekit-client hands it a new one after a restart). */
-  input: MediaStreamTrack | null = null;
-  private source: MediaStreamAudioSourceNode | null = null;
-  private dest: MediaStreamAudioDestinationNode | null = null;
+export class MicLimiter {
+  readonly processedTrack: MediaStreamTrack;
+  readonly limiter: LimiterNode;
+  /** The raw capture being limited (what the recording keeps and the music check reports). */
+  input: MediaStreamTrack;
+  private source: MediaStreamAudioSourceNode;
+  private readonly dest: MediaStreamAudioDestinationNode;
 
-  /** `context` must have our worklets loaded (the engine's); the SDK may offer its own context to init(), which has none. */
+  /** `context` must have our worklets loaded (the engine's). */
   constructor(
     private readonly context: AudioContext,
-    private readonly module: WebAssembly.Module,
-    private gainDb = 0,
-  ) {}
-
-  async init(opts: AudioProcessorOptions): Promise<void> {
-    const ctx = this.context;
-    this.input = opts.track;
-    this.source = ctx.createMediaStreamSource(new MediaStream([opts.track]));
-    this.limiter = new LimiterNode(ctx, this.module, this.gainDb);
-    this.dest = ctx.createMediaStreamDestination();
+    module: WebAssembly.Module,
+    input: MediaStreamTrack,
+    gainDb = 0,
+  ) {
+    this.input = input;
+    this.limiter = new LimiterNode(context, module, gainDb);
+    this.dest = context.createMediaStreamDestination();
     this.dest.channelCount = 2;
+    this.source = context.createMediaStreamSource(new MediaStream([input]));
     this.source.connect(this.limiter.node).connect(this.dest);
     this.processedTrack = this.dest.stream.getAudioTracks()[0];
   }
 
-  async restart(opts: AudioProcessorOptions): Promise<void> {
-    await this.destroy();
-    await this.init(opts);
-  }
-
-  async destroy(): Promise<void> {
-    this.source?.disconnect();
-    this.limiter?.disconnect();
-    this.processedTrack?.stop();
-    this.source = null;
-    this.limiter = null;
-    this.dest = null;
-    this.processedTrack = undefined;
+  /** Limits a new capture track (a restarted device) into the same processed track: the sender never changes. */
+  follow(input: MediaStreamTrack): void {
+    if (input === this.input) return;
+    this.source.disconnect();
+    this.input = input;
+    this.source = this.context.createMediaStreamSource(new MediaStream([input]));
+    this.source.connect(this.limiter.node);
   }
 
   setGainDb(db: number): void {
-    this.gainDb = db;
-    this.limiter?.setGainDb(db);
+    this.limiter.setGainDb(db);
+  }
+
+  stop(): void {
+    this.source.disconnect();
+    this.limiter.disconnect();
+    this.processedTrack.stop();
   }
 }

@@ -62,11 +62,22 @@ export function publishPtime(mode: AudioMode): number | null {
 /** 10 ms frames in music mode: on bench:latency's direct pair they arrive 18–22 ms sooner than 20 ms frames (README). */
 export const MUSIC_PTIME_MS = 10;
 
+/** The mic boosts a person can choose in music mode, dB. */
+export const MIC_BOOSTS_DB = [0, 6, 12] as const;
+
+/** This browser's mic boost (localStorage `muse.micBoostDb`), 0 when unset or not one of MIC_BOOSTS_DB. */
+export function storedMicBoostDb(): number {
+  const v = typeof localStorage !== 'undefined' ? Number(localStorage.getItem('muse.micBoostDb')) : 0;
+  return (MIC_BOOSTS_DB as readonly number[]).includes(v) ? v : 0;
+}
+
 /**
- * Music mode sends the microphone through the wasm limiter only when asked (localStorage
- * `muse.limiter` = `on`): on the live publish path, the processed track went silent after some
- * re-publishes in the browser tests (4 runs of 5), so it stays opt-in until that is understood.
+ * Whether music mode sends the microphone through the wasm limiter. A capture cannot exceed full
+ * scale by itself, so without a boost the limiter would only cost latency (the Web Audio hop and its
+ * lookahead: +2.0 ms over the hop's 20.6 ms on bench:latency, about 23 ms in all): it is on exactly
+ * when the person boosts a quiet microphone, where it keeps the boosted peaks from clipping. The
+ * browser tests force it on with localStorage `muse.limiter` = `on`.
  */
-export function limiterWanted(): boolean {
-  return typeof localStorage !== 'undefined' && localStorage.getItem('muse.limiter') === 'on';
+export function limiterWanted(boostDb: number): boolean {
+  return boostDb > 0 || (typeof localStorage !== 'undefined' && localStorage.getItem('muse.limiter') === 'on');
 }
