@@ -56,6 +56,25 @@ async function duetTone(page: Page, hz: number): Promise<DuetReading> {
   }, hz);
 }
 
+/** The remote participant's meter and pitch on that page, once its pitch is within 5 Hz of `hz` (or after 10 s). */
+async function remoteMeter(page: Page, hz: number): Promise<{ rmsDb: number; hz: number | null }> {
+  return page.evaluate(async (hz) => {
+    type A = { read(): { rmsDb: number }; pitch(o: Record<string, unknown>): { hz: number | null } };
+    const peers = () => (window as unknown as { muse: { session: { peers: { isLocal: boolean; analyser: A | null }[] } } }).muse.session.peers;
+    let out = { rmsDb: -200, hz: null as number | null };
+    const until = performance.now() + 10000;
+    while (performance.now() < until) {
+      const a = peers().find((p) => !p.isLocal)?.analyser;
+      if (a) {
+        out = { rmsDb: a.read().rmsDb, hz: a.pitch({}).hz };
+        if (out.hz !== null && Math.abs(out.hz - hz) < 5 && out.rmsDb > -30) break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return out;
+  }, hz);
+}
+
 /** The duet path's counters on that page (see Duet.bufferStats). */
 async function stats(page: Page): Promise<Record<string, number>> {
   return page.evaluate(() => {
@@ -91,6 +110,13 @@ test('the teacher switches duet mode on; both hear each other through the data p
   const atTeacher = await duetTone(teacher.page, 660);
   process.stdout.write(`duet: student hears ${atStudent.hz.toFixed(1)} Hz at ${atStudent.db.toFixed(1)} dB; teacher hears ${atTeacher.hz.toFixed(1)} Hz at ${atTeacher.db.toFixed(1)} dB\n`);
   for (const r of [atStudent, atTeacher]) expect(r.codec).toBe('pcm');
+  // The other side's meter and tuner read the duet playback (their WebRTC audio is off): a level, and their note.
+  for (const [p, hz] of [[student.page, 440], [teacher.page, 660]] as const) {
+    const heard = await remoteMeter(p, hz);
+    process.stdout.write(`duet: the other side's tile on the ${p === student.page ? 'student' : 'teacher'}'s page reads ${heard.rmsDb.toFixed(1)} dB RMS, ${heard.hz?.toFixed(1)} Hz\n`);
+    expect(heard.rmsDb).toBeGreaterThan(-30);
+    expect(Math.abs((heard.hz ?? 0) - hz)).toBeLessThan(5);
+  }
   // The WebRTC audio of the other side is off at the SFU (the analyser taps the duet playback
   // only, so the tones came as data either way); a microphone re-published for music mode is
   // switched off as soon as it arrives.
@@ -162,4 +188,31 @@ test('the teacher switches duet mode on; both hear each other through the data p
     return [...s.room.remoteParticipants.values()].every((p) => p.getTrackPublication('microphone')?.isEnabled === true);
   }, null, { timeout: 10000 });
   expect(await student.page.locator('[data-testid=music-mode]').getAttribute('data-on')).toBe('true');
+});
+
+test('a path too lossy for playing together: the student side reports it, the teacher side falls back to music mode, and both are told', async () => {
+  await teacher.page.evaluate(() => ((window as unknown as { muse: { session: { duetFallback: boolean } } }).muse.session.duetFallback = true));
+  await teacher.page.getByTestId('duet-toggle').click();
+  for (const p of [student.page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
+  await duetTone(student.page, 440);
+  // Nine packets in ten from the teacher are lost on their way to the student: the student's buffer conceals
+  // most of what it plays, its packets tell the teacher so, and the teacher's side ends duet mode after 3 s of it.
+  const lossy = Date.now();
+  await student.page.evaluate(() => ((window as unknown as { muse: { session: { duet: { dropInbound: number } } } }).muse.session.duet.dropInbound = 0.9));
+  await student.page.getByTestId('duet-poor').waitFor({ timeout: 15000 });
+  const sawPoor = Date.now() - lossy;
+  for (const p of [teacher.page, student.page]) await p.locator('[data-testid=duet-mode][data-on=false]').waitFor({ timeout: 20000 });
+  const fellBack = Date.now() - lossy;
+  process.stdout.write(`duet fallback: the student's side found the path poor after ${sawPoor} ms; duet mode off on both sides after ${fellBack} ms\n`);
+  // Both are told why, in plain words; music mode stays on, and the WebRTC audio is back.
+  await teacher.page.getByTestId('duet-fell-back').waitFor({ timeout: 5000 });
+  await student.page.getByTestId('duet-fell-back').waitFor({ timeout: 5000 });
+  expect(await student.page.getByTestId('duet-fell-back').textContent()).toMatch(/music mode/i);
+  expect(await teacher.page.locator('[data-testid=music-mode]').getAttribute('data-on')).toBe('true');
+  await student.page.waitForFunction(() => {
+    type S = { room: { remoteParticipants: Map<string, { getTrackPublication(s: string): { isEnabled: boolean } | undefined }> } };
+    const s = (window as unknown as { muse: { session: S } }).muse.session;
+    return [...s.room.remoteParticipants.values()].every((p) => p.getTrackPublication('microphone')?.isEnabled === true);
+  }, null, { timeout: 10000 });
+  await student.page.screenshot({ path: path.join(process.cwd(), 'test-results', 'duet-fell-back-student.png') });
 });

@@ -73,13 +73,13 @@ export async function directProbe(engine: AudioEngine, o: DirectProbeOptions): P
 }
 
 /**
- * What routing the microphone through Web Audio on its way to the encoder costs (the limiter's
- * track processor does): probe clicks go out through a MediaStreamDestination (with or without
- * the limiter) and come straight back in through a MediaStreamSource, and the answer returns
- * directly, so the round trip minus the answer's own delay is the hop. `hop: false` is the
- * baseline: the same loop with no MediaStream hop at all.
+ * What routing the microphone through Web Audio on its way to the encoder costs (a boosted
+ * microphone goes through the limiter this way): probe clicks go out through a
+ * MediaStreamDestination (with or without the limiter) and come straight back in through a
+ * MediaStreamSource, and the answer returns directly, so the round trip minus the answer's own
+ * delay is the hop.
  */
-export async function publishHopProbe(engine: AudioEngine, o: { clicks: number; hop: boolean; limiter: boolean }): Promise<{ medianMs: number; p95Ms: number; samples: number[] }> {
+export async function publishHopProbe(engine: AudioEngine, o: { clicks: number; limiter: boolean }): Promise<{ medianMs: number; p95Ms: number; samples: number[] }> {
   const { LimiterNode } = await import('./LimiterNode');
   const ctx = engine.context;
   await engine.resume();
@@ -88,19 +88,12 @@ export async function publishHopProbe(engine: AudioEngine, o: { clicks: number; 
   const limiter = o.limiter ? new LimiterNode(ctx, engine.dsp) : null;
   let from: AudioNode = initiator.node;
   if (limiter) from = from.connect(limiter.node);
-  let dest: MediaStreamAudioDestinationNode | null = null;
-  if (o.hop) {
-    dest = ctx.createMediaStreamDestination();
-    from.connect(dest);
-    ctx.createMediaStreamSource(dest.stream).connect(responder.node);
-  } else {
-    from.connect(responder.node);
-  }
-  // The answer comes straight back through one render quantum of delay: without the MediaStream hop the graph is a
-  // cycle, and Web Audio mutes a cycle that has no DelayNode (its delay is then at least one quantum anyway). The same
-  // delay in every variant keeps the rows comparable.
-  const back = new DelayNode(ctx, { delayTime: 128 / ctx.sampleRate, maxDelayTime: 0.01 });
-  responder.node.connect(back).connect(initiator.node);
+  const dest = ctx.createMediaStreamDestination();
+  from.connect(dest);
+  ctx.createMediaStreamSource(dest.stream).connect(responder.node);
+  // The answer comes straight back in the same render quantum: the graph has no cycle only because the MediaStream hop
+  // breaks it (Chromium mutes a cycle of worklet nodes even with a DelayNode in it), so there is no hop-free variant.
+  responder.node.connect(initiator.node);
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, (o.clicks + 3) * 1000);
     initiator.onevent = () => {
@@ -115,6 +108,5 @@ export async function publishHopProbe(engine: AudioEngine, o: { clicks: number; 
   initiator.stop();
   responder.stop();
   limiter?.disconnect();
-  back.disconnect();
   return { medianMs: median(ms), p95Ms: percentile(ms, 95), samples: ms };
 }

@@ -125,6 +125,8 @@ export class Duet {
   packetsIn = $state(0);
   /** Why starting failed. */
   error = $state<string | null>(null);
+  /** Browser tests only: the share of arriving packets to drop, as a path with that much loss would. */
+  dropInbound = 0;
   /** Output tap (tests and meters): what the playback worklet plays. */
   analyser: AnalyserNode | null = null;
   readonly codec: DuetCodec;
@@ -380,6 +382,7 @@ export class Duet {
   private receive(bytes: Uint8Array, from: string): void {
     const p = unpackDuet(bytes);
     if (!p || !this.playRing) return;
+    if (this.dropInbound > 0 && Math.random() < this.dropInbound) return; // test hook: a lossy path
     const h = p.header;
     this.lastFrom = from;
     this.packetsIn++;
@@ -465,6 +468,11 @@ export class Duet {
     probe.node.connect(this.capture);
     this.playback.connect(probe.node);
     return probe;
+  }
+
+  /** What the playback worklet plays (the other side, as heard in duet mode): meters and tuners tap it. */
+  get output(): AudioNode | null {
+    return this.playback;
   }
 
   /** Identity of the last sender heard. */

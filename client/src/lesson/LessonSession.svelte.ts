@@ -16,7 +16,7 @@ import {
 } from 'livekit-client';
 import { type JoinResponse, type MetronomeSettings, parseRoomState, type Role, type RoomState } from '../../../shared/api';
 import type { AudioEngine } from '../audio/engine';
-import type { MuseAnalyserNode } from '../audio/AnalyserNode';
+import { MuseAnalyserNode } from '../audio/AnalyserNode';
 import { api } from '../lib/api';
 import { applyJitterBufferTarget, type AudioMode, captureOptions, limiterWanted, publishOptions, publishPtime, storedMicBoostDb } from './audioMode';
 import { setPublishPtime } from './opusFrames';
@@ -225,6 +225,7 @@ export class LessonSession {
     if (!room) return;
     if (this.roomState.duet && !this.duet && this.micTrack) {
       const duet = new Duet(room, this.engine, this.clocks, this.duetOptions);
+      this.duetRun++;
       this.duet = duet;
       try {
         await duet.start(this.micRaw ?? this.micTrack.mediaStreamTrack);
@@ -240,6 +241,8 @@ export class LessonSession {
   }
 
   private duetWatch: ReturnType<typeof setInterval> | null = null;
+  /** Counts duet runs: each has its own playback node for the other side's meter. */
+  private duetRun = 0;
   private poorSince: number | null = null;
 
   /** Keeps the clock offset to the partner fresh; the teacher ends duet mode when it has been poor for 3 s. */
@@ -459,7 +462,12 @@ export class LessonSession {
       const audio = pub?.track ?? null;
       const video = p.getTrackPublication(Track.Source.Camera)?.track ?? null;
       let analyser: MuseAnalyserNode | null = null;
-      if (audio?.mediaStreamTrack) {
+      const duetOut = duetOn && p !== room.localParticipant ? this.duet?.output : null;
+      if (duetOut) {
+        // Their WebRTC audio is off: the meter and the tuner read what the duet path plays.
+        live.add(p.identity);
+        analyser = this.analyserOn(p.identity, `duet:${this.duetRun}`, duetOut);
+      } else if (audio?.mediaStreamTrack) {
         live.add(p.identity);
         analyser = this.analyserFor(p.identity, audio);
       }
@@ -492,6 +500,28 @@ export class LessonSession {
     const made = this.engine.analyserFor(track.mediaStreamTrack);
     this.analysers.set(identity, { trackSid: sid, ...made });
     return made.analyser;
+  }
+
+  /** A meter on a node of the engine's graph (the duet playback), kept while `key` stays the same. */
+  private analyserOn(identity: string, key: string, node: AudioNode): MuseAnalyserNode {
+    const existing = this.analysers.get(identity);
+    if (existing && existing.trackSid === key) return existing.analyser;
+    existing?.dispose();
+    const analyser = new MuseAnalyserNode(this.engine.context, this.engine.dsp);
+    node.connect(analyser.node);
+    this.analysers.set(identity, {
+      trackSid: key,
+      analyser,
+      dispose: () => {
+        try {
+          node.disconnect(analyser.node);
+        } catch {
+          // the duet path is already torn down
+        }
+        analyser.disconnect();
+      },
+    });
+    return analyser;
   }
 
   private disposeAnalysers(): void {
