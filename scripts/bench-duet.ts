@@ -15,6 +15,7 @@ import { joinAndWaitConnected, measureProbe, openDevRoom } from '../client/tests
 import { loadConfig } from '../server/src/config';
 import { startServer } from '../server/src/index';
 import { startLiveKit } from './lib/livekit';
+import { findPid, treeCpuSeconds } from './lib/proccpu';
 
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
 const PORTS = { port: 17940, udpPort: 17942 };
@@ -36,6 +37,11 @@ interface Row {
   concealedPct: number | null;
   /** Per-frame encode time (duet only), ms. */
   encodeMs: number | null;
+  /** CPU of each side's whole browser (all its processes) while the clicks ran, % of one core. */
+  cpuTeacherPct: number | null;
+  cpuStudentPct: number | null;
+  /** Concealment events of the duet jitter buffer (frames lost or late, underruns) per minute, at the teacher. */
+  glitchesPerMin: number | null;
   error?: string;
 }
 
@@ -43,10 +49,17 @@ type Stats = Record<string, number>;
 const stats = (page: Page): Promise<Stats> =>
   page.evaluate(() => (window as unknown as { muse: { session: { duet: { bufferStats(): Stats } | null } } }).muse.session.duet!.bufferStats());
 
+/** Both browsers' CPU seconds so far (teacher, student). */
+let cpuOf: () => [number, number] = () => [NaN, NaN];
+const cpuPct = (a: [number, number], b: [number, number], seconds: number): [number, number] => [(100 * (b[0] - a[0])) / seconds, (100 * (b[1] - a[1])) / seconds];
+
 async function musicMode(page: Page): Promise<Row> {
+  const c0 = cpuOf();
+  const t0 = Date.now();
   const res = await measureProbe(page, CLICKS);
+  const [cpuTeacherPct, cpuStudentPct] = cpuPct(c0, cpuOf(), (Date.now() - t0) / 1000);
   if ('error' in res) throw new Error(`probe failed: ${res.error}`);
-  return { path: 'music mode, WebRTC audio track (Opus)', medianMs: median(res.samples), p95Ms: percentile(res.samples, 95), n: res.samples.length, bufferMs: null, concealedPct: res.concealedPct, encodeMs: null };
+  return { path: 'music mode, WebRTC audio track (Opus)', medianMs: median(res.samples), p95Ms: percentile(res.samples, 95), n: res.samples.length, bufferMs: null, concealedPct: res.concealedPct, encodeMs: null, cpuTeacherPct, cpuStudentPct, glitchesPerMin: null };
 }
 
 async function setDuet(teacher: Page, pages: Page[], on: boolean): Promise<void> {
@@ -78,6 +91,8 @@ async function duet(teacher: Page, student: Page, o: (typeof DUETS)[number]): Pr
     // Let the jitter buffer settle on the probe's signal before counting.
     await teacher.waitForTimeout(2000);
     const before = await stats(teacher);
+    const c0 = cpuOf();
+    const t0 = Date.now();
     const events = await teacher.evaluate(async (clicks) => {
       const w = window as unknown as { muse: { duetProbe: { events: unknown[] } } };
       const start = w.muse.duetProbe.events.length;
@@ -86,11 +101,14 @@ async function duet(teacher: Page, student: Page, o: (typeof DUETS)[number]): Pr
       return w.muse.duetProbe.events.slice(start);
     }, CLICKS);
     const after = await stats(teacher);
+    const seconds = (Date.now() - t0) / 1000;
+    const [cpuTeacherPct, cpuStudentPct] = cpuPct(c0, cpuOf(), seconds);
     const ms = oneWayLatenciesMs(events as ProbeEvent[]);
     const concealedPct = (100 * (after.concealed - before.concealed)) / Math.max(1, after.output - before.output);
-    return { path: label, medianMs: median(ms), p95Ms: percentile(ms, 95), n: ms.length, bufferMs: after.bufferMs, concealedPct, encodeMs: after.encodeMs };
+    const glitches = ['lost', 'late', 'underruns'].reduce((n, k) => n + after[k] - before[k], 0);
+    return { path: label, medianMs: median(ms), p95Ms: percentile(ms, 95), n: ms.length, bufferMs: after.bufferMs, concealedPct, encodeMs: after.encodeMs, cpuTeacherPct, cpuStudentPct, glitchesPerMin: (glitches * 60) / seconds };
   } catch (err) {
-    return { path: label, medianMs: NaN, p95Ms: NaN, n: 0, bufferMs: null, concealedPct: null, encodeMs: null, error: (err as Error).message.split('\n')[0] };
+    return { path: label, medianMs: NaN, p95Ms: NaN, n: 0, bufferMs: null, concealedPct: null, encodeMs: null, cpuTeacherPct: null, cpuStudentPct: null, glitchesPerMin: null, error: (err as Error).message.split('\n')[0] };
   } finally {
     await setDuet(teacher, [teacher, student], false).catch(() => {});
   }
@@ -103,6 +121,8 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${server.port}`;
   const [teacher, student] = await Promise.all([launchParticipant(440), launchParticipant(660)]);
   const rows: Row[] = [];
+  const pids = [findPid(teacher.wav), findPid(student.wav)];
+  cpuOf = () => [pids[0] ? treeCpuSeconds(pids[0]) : NaN, pids[1] ? treeCpuSeconds(pids[1]) : NaN];
   try {
     const room = `duet-bench-${Date.now()}`;
     await openDevRoom(teacher.page, base, room, 'Teacher', 'teacher');
@@ -125,16 +145,17 @@ async function main(): Promise<void> {
   }
 
   const baseline = rows[0];
-  const w = [38, 10, 10, 4, 10, 12, 10, 18];
+  const w = [38, 10, 10, 4, 10, 12, 10, 10, 14, 18];
   const f = (x: number | null, d = 1) => (x === null || !Number.isFinite(x) ? '–' : x.toFixed(d));
   const line = (c: string[]) => c.map((x, i) => x.padEnd(w[i])).join(' | ');
   process.stdout.write(`\nOne-way latency, mouth to ear (probe clicks out, onsets back), loopback through livekit-server, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}\n`);
-  process.stdout.write(`${line(['path', 'median ms', 'p95 ms', 'n', 'buffer ms', 'concealed %', 'encode ms', 'vs music mode'])}\n${w.map((n) => '-'.repeat(n)).join('-|-')}\n`);
+  process.stdout.write(`${line(['path', 'median ms', 'p95 ms', 'n', 'buffer ms', 'concealed %', 'glitch/min', 'encode ms', 'CPU T / S %', 'vs music mode'])}\n${w.map((n) => '-'.repeat(n)).join('-|-')}\n`);
   for (const r of rows) {
     const vs = r === baseline ? 'baseline' : Number.isFinite(r.medianMs) ? `${(r.medianMs / baseline.medianMs).toFixed(2)}× (${(r.medianMs - baseline.medianMs).toFixed(1)} ms)` : (r.error ?? 'no clicks came back');
-    process.stdout.write(`${line([r.path, f(r.medianMs), f(r.p95Ms), String(r.n), f(r.bufferMs), f(r.concealedPct, 2), f(r.encodeMs, 3), vs])}\n`);
+    process.stdout.write(`${line([r.path, f(r.medianMs), f(r.p95Ms), String(r.n), f(r.bufferMs), f(r.concealedPct, 2), f(r.glitchesPerMin), f(r.encodeMs, 3), `${f(r.cpuTeacherPct, 0)} / ${f(r.cpuStudentPct, 0)}`, vs])}\n`);
   }
-  process.stdout.write('\nTarget (issue 5): duet one-way < 30 ms on loopback.\n');
+  process.stdout.write('\nCPU: each side\'s whole browser (all its processes) while the clicks ran, % of one core. glitch/min: the duet buffer\'s concealment events (frames lost or late, underruns) at the teacher.\n');
+  process.stdout.write('Targets (issue 5): on loopback, median ≤ 25 ms, p95 ≤ 30 ms, 0 glitches per minute.\n');
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ cores: os.cpus().length, load: os.loadavg(), rows }, null, 2));
 }
 

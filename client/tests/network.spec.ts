@@ -32,9 +32,13 @@ afterAll(async () => {
   await lesson?.stop();
 });
 
-function dumpLogs(): void {
+async function dumpLogs(): Promise<void> {
   if (!lesson) return;
   process.stderr.write(`teacher console:\n${lesson.teacher.logs.slice(-20).join('\n')}\nstudent console:\n${lesson.student.logs.slice(-20).join('\n')}\n`);
+  for (const [who, p] of [['teacher', lesson.teacher.page], ['student', lesson.student.page]] as const) {
+    const text = await p.locator('main').innerText({ timeout: 2000 }).catch((e: Error) => e.message);
+    process.stderr.write(`${who} page: ${text.replace(/\s+/g, ' ').slice(0, 400)}\n`);
+  }
 }
 
 /** The remote address of the selected ICE pair carrying the other side's audio. */
@@ -58,8 +62,10 @@ function selectedRemote(page: NetLesson['teacher']['page']): Promise<string> {
 async function musicLesson(room: string) {
   const { teacher, student, appUrl } = lesson;
   await Promise.all([openDevRoom(teacher.page, appUrl, room, 'Mina Park', 'teacher'), openDevRoom(student.page, appUrl, room, 'Layla', 'student')]);
-  await joinAndWaitConnected(teacher.page);
-  await joinAndWaitConnected(student.page);
+  // Over a lossy, distant link a join can need a retry of its signalling or ICE (a lost SYN alone costs 1 s): a
+  // person waits longer than on loopback, and so does the test.
+  const joined = [await joinAndWaitConnected(teacher.page, 45000), await joinAndWaitConnected(student.page, 45000)];
+  process.stdout.write(`joined over the emulated link in ${joined.join(' and ')} ms\n`);
   await teacher.page.getByTestId('music-toggle').click();
   await Promise.all([teacher, student].map((p) => p.page.locator('[data-testid=music-mode][data-applied=music]').waitFor({ timeout: 15000 })));
   return Promise.all([waitForRemoteTone(student.page, 440, 8, 20000), waitForRemoteTone(teacher.page, 660, 8, 20000)]);
@@ -116,7 +122,7 @@ test('over the Seoul–Abu Dhabi link, in music mode, both hear each other and t
     // The emulator really dropped packets, as a lossy path does.
     expect(lesson.emulator.stats.udpLost).toBeGreaterThan(0);
   } catch (err) {
-    dumpLogs();
+    await dumpLogs();
     throw err;
   }
 });
@@ -162,7 +168,7 @@ test('the student\'s network drops for 20 s: the teacher is told, and the lesson
     for (const p of [teacher, student]) await p.page.locator('[data-testid=connection][data-state=connected]').waitFor({ timeout: 20000 });
     await teacher.page.locator('[data-testid=peer-connection]').waitFor({ state: 'detached', timeout: 20000 });
   } catch (err) {
-    dumpLogs();
+    await dumpLogs();
     throw err;
   } finally {
     lab.setLink('s', true);

@@ -28,6 +28,8 @@ export interface Participant {
   context: BrowserContext;
   page: Page;
   logs: string[];
+  /** The fake microphone's file (its path is on the browser's command line: benches find the process by it). */
+  wav: string;
   close(): Promise<void>;
 }
 
@@ -50,7 +52,7 @@ export async function launchParticipant(toneHz: number, opts: { viewport?: { wid
   const logs: string[] = [];
   page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
-  return { browser, context, page, logs, close: () => browser.close() };
+  return { browser, context, page, logs, wav, close: () => browser.close() };
 }
 
 export interface ToneResult {

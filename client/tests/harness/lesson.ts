@@ -10,9 +10,12 @@ export async function openDevRoom(page: Page, baseUrl: string, room: string, nam
   }, null, { timeout: 20000 });
 }
 
-export async function joinAndWaitConnected(page: Page): Promise<void> {
+/** Joins and waits until connected; returns how long that took, ms. */
+export async function joinAndWaitConnected(page: Page, timeoutMs = 20000): Promise<number> {
+  const t0 = Date.now();
   await page.getByTestId('join').click();
-  await page.locator('[data-testid=connection][data-state=connected]').waitFor({ timeout: 20000 });
+  await page.locator('[data-testid=connection][data-state=connected]').waitFor({ timeout: timeoutMs });
+  return Date.now() - t0;
 }
 
 export interface MicReport {
