@@ -93,7 +93,12 @@ test('over the Seoul–Abu Dhabi link, in music mode, both hear each other and t
     expect(Math.abs(heardByTeacher.hz - 660)).toBeLessThanOrEqual(8);
 
     // Media goes through the emulated link, nowhere else: the SFU as the browsers see it is the front address.
-    const remote = await selectedRemote(teacher.page);
+    // (A track re-published moments ago may not list its selected pair in its stats yet: ask again for a few seconds.)
+    let remote = await selectedRemote(teacher.page);
+    for (let i = 0; i < 25 && remote === 'none'; i++) {
+      await teacher.page.waitForTimeout(200);
+      remote = await selectedRemote(teacher.page);
+    }
     expect(remote).toBe(`udp:${lab.frontIp}:${PORTS.udpPort}`);
     // The emulated delay applies: the teacher's own link to the SFU has a 60 ms round trip (loopback: under 5 ms).
     const rtt = await iceRtt(teacher.page);
