@@ -450,3 +450,40 @@ test('an upload interrupted by a reload resumes from the upload URL kept in Inde
   expect(c.serverSha).toBe(c.localSha);
   expect(c.decodedSeconds).toBeGreaterThan(6);
 });
+
+test('duet mode in a recorded lesson: the lesson as heard has the student in it while only the duet path carries them', async () => {
+  const l = await lessonNow(app.url);
+  const tp = await teacher.context.newPage();
+  const sp = await student.context.newPage();
+  try {
+    await tp.goto(`${app.url}/`);
+    await tp.evaluate(() => localStorage.setItem('muse.recordCamera', '0'));
+    await enter(tp, l.teacher, l.occurrence);
+    await enter(sp, l.student, l.occurrence);
+    await tp.locator('[data-testid=rec][data-local=true]').waitFor({ timeout: 10000 });
+    await tp.evaluate(() => ((window as unknown as { muse: { session: { duetFallback: boolean } } }).muse.session.duetFallback = false));
+    await tp.getByTestId('duet-toggle').click();
+    for (const p of [tp, sp]) await p.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
+    // The student's WebRTC audio is off at the SFU for the teacher: from now on only the duet path carries it.
+    await tp.waitForFunction(() => {
+      type S = { room: { remoteParticipants: Map<string, { getTrackPublication(s: string): { isEnabled: boolean } | undefined }> } };
+      const s = (window as unknown as { muse: { session: S } }).muse.session;
+      const pubs = [...s.room.remoteParticipants.values()].map((x) => x.getTrackPublication('microphone'));
+      return pubs.length === 1 && pubs.every((x) => x?.isEnabled === false);
+    }, null, { timeout: 15000 });
+    await tp.waitForFunction(() => (window as unknown as { muse: { recording: { mixing: string[] } } }).muse.recording.mixing.includes('duet'), null, { timeout: 10000 });
+    const mixRec = await tp.evaluate(() => (window as unknown as { muse: { recording: { mixId: string } } }).muse.recording.mixId);
+    await tp.waitForTimeout(6000);
+    await tp.getByTestId('leave').click();
+    await tp.locator(`[data-testid=upload][data-id=${mixRec}][data-phase=done]`).waitFor({ timeout: 30000 });
+    const freqs = [440, 660, 550, 770, 1000];
+    const mix = await toneLevels(tp, mixRec, freqs);
+    // The last whole seconds were played in duet mode: the student's 660 Hz stands 20 dB above the control frequencies.
+    const last = mix.windows.slice(-5);
+    const withStudent = last.filter((w) => w[1] - Math.max(...w.slice(2)) > 20).length;
+    console.log(`[recording] duet: the mix's last ${last.length} seconds have the student's 660 Hz in ${withStudent} (${last.map((w) => w[1].toFixed(1)).join(', ')} dB)`);
+    expect(withStudent).toBeGreaterThanOrEqual(3);
+  } finally {
+    await Promise.allSettled([tp.close(), sp.close()]);
+  }
+});

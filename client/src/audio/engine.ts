@@ -105,25 +105,32 @@ export class AudioEngine {
    * stream (Web Audio's own mixing, no worklet). Each input comes in at MIX_GAIN so two loud players rarely clip.
    * `set(key, track)` adds, replaces (null removes) an input: 'local' for the microphone, identities for the others.
    */
-  recordingMix(channels = 2): { stream: MediaStream; set(key: string, track: MediaStreamTrack | null): void; keys(): string[]; dispose(): void } {
+  recordingMix(channels = 2): { stream: MediaStream; set(key: string, input: MediaStreamTrack | AudioNode | null): void; keys(): string[]; dispose(): void } {
     const destination = this.context.createMediaStreamDestination();
     destination.channelCount = channels;
-    const inputs = new Map<string, { track: MediaStreamTrack; source: MediaStreamAudioSourceNode; gain: GainNode }>();
+    // An input is a track (a microphone) or a node of this context (the duet path's playback).
+    const inputs = new Map<string, { input: MediaStreamTrack | AudioNode; source: AudioNode; gain: GainNode }>();
     const remove = (key: string) => {
       const input = inputs.get(key);
       if (!input) return;
-      input.source.disconnect();
+      if (input.source === input.input) {
+        try {
+          input.source.disconnect(input.gain); // a node that others use too: only our connection
+        } catch {
+          // already disconnected
+        }
+      } else input.source.disconnect();
       input.gain.disconnect();
       inputs.delete(key);
     };
-    const set = (key: string, track: MediaStreamTrack | null) => {
-      if (inputs.get(key)?.track === track) return;
+    const set = (key: string, input: MediaStreamTrack | AudioNode | null) => {
+      if (inputs.get(key)?.input === input) return;
       remove(key);
-      if (!track) return;
-      const source = this.context.createMediaStreamSource(new MediaStream([track]));
+      if (!input) return;
+      const source = input instanceof AudioNode ? input : this.context.createMediaStreamSource(new MediaStream([input]));
       const gain = new GainNode(this.context, { gain: MIX_GAIN });
       source.connect(gain).connect(destination);
-      inputs.set(key, { track, source, gain });
+      inputs.set(key, { input, source, gain });
     };
     return {
       stream: destination.stream,

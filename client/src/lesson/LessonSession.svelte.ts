@@ -230,6 +230,7 @@ export class LessonSession {
       try {
         await duet.start(this.micRaw ?? this.micTrack.mediaStreamTrack);
         if (duet.error) this.duetError = duet.error;
+        if (this.duet === duet && duet.output) this.onDuetOutput?.(duet.output);
       } catch (err) {
         this.duetError = err instanceof Error ? err.message : String(err);
       }
@@ -241,6 +242,8 @@ export class LessonSession {
   }
 
   private duetWatch: ReturnType<typeof setInterval> | null = null;
+  /** Told when the duet path starts playing the other side (its playback node) and when it stops (null): the lesson-as-heard recording mixes it in. */
+  onDuetOutput: ((node: AudioNode | null) => void) | null = null;
   /** Counts duet runs: each has its own playback node for the other side's meter. */
   private duetRun = 0;
   private poorSince: number | null = null;
@@ -267,6 +270,7 @@ export class LessonSession {
     if (this.duetWatch) clearInterval(this.duetWatch);
     this.duetWatch = null;
     if (this.duet?.poor) this.duetFellBack = true;
+    if (this.duet) this.onDuetOutput?.(null);
     this.duet?.stop();
     this.duet = null;
     this.poorSince = null;

@@ -24,6 +24,9 @@ export interface RecordingTarget {
   autoRecord: boolean;
 }
 
+/** The mix input that carries the duet path's playback. */
+const DUET_INPUT = 'duet';
+
 export class LessonRecording {
   /** This browser is recording. */
   active = $state(false);
@@ -53,6 +56,8 @@ export class LessonRecording {
   private tap: ReturnType<AudioEngine['recordingTap']> | null = null;
   private mix: Recorder | null = null;
   private mixer: ReturnType<AudioEngine['recordingMix']> | null = null;
+  /** The duet path's playback while duet mode runs (the other side as heard then). */
+  private duetOutput: AudioNode | null = null;
   private remoteRec = new Map<string, string>();
   private heard = new Set<string>();
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -116,6 +121,11 @@ export class LessonRecording {
     this.session.onMicTrack = (track) => {
       this.tap?.follow(track);
       this.mixer?.set('local', track);
+    };
+    // In duet mode the other side is heard through the duet path (their WebRTC audio is off): mix that in.
+    this.session.onDuetOutput = (node) => {
+      this.duetOutput = node;
+      this.mixInput(DUET_INPUT, node);
     };
     if (this.autoRecord) await this.start();
   }
@@ -266,15 +276,16 @@ export class LessonRecording {
       mixer.dispose();
       return;
     }
+    if (this.duetOutput) mixer.set(DUET_INPUT, this.duetOutput);
     this.mixer = mixer;
     this.mix = mix;
     this.mixId = mix.id;
     this.mixing = mixer.keys().filter((k) => k !== 'local');
   }
 
-  private mixInput(identity: string, track: MediaStreamTrack | null): void {
+  private mixInput(key: string, input: MediaStreamTrack | AudioNode | null): void {
     if (!this.mixer) return;
-    this.mixer.set(identity, track);
+    this.mixer.set(key, input);
     this.mixing = this.mixer.keys().filter((k) => k !== 'local');
   }
 
