@@ -8,6 +8,7 @@ import {
   LocalAudioTrack,
   type LocalVideoTrack,
   type Participant,
+  type TrackPublication,
   RemoteTrackPublication,
   Room,
   RoomEvent,
@@ -138,6 +139,9 @@ export class LessonSession {
         refresh();
       })
       .on(RoomEvent.TrackUnsubscribed, refresh)
+      // A re-published microphone: the new track can be subscribed while the old publication is still listed, and
+      // the old one's removal is only complete at its unpublication.
+      .on(RoomEvent.TrackUnpublished, refresh)
       .on(RoomEvent.TrackMuted, refresh)
       .on(RoomEvent.TrackUnmuted, refresh)
       .on(RoomEvent.LocalTrackPublished, refresh)
@@ -459,7 +463,7 @@ export class LessonSession {
     const live = new Set<string>();
     const duetOn = this.duet?.running === true;
     this.peers = all.map((p) => {
-      const pub = p.getTrackPublication(Track.Source.Microphone);
+      const pub = micPublication(p);
       // In duet mode the other side is heard through the duet path only: stop their WebRTC
       // audio at the SFU (video goes on), and take it back when duet mode ends.
       if (pub instanceof RemoteTrackPublication && pub.isEnabled === duetOn) pub.setEnabled(!duetOn);
@@ -532,4 +536,13 @@ export class LessonSession {
     for (const m of this.analysers.values()) m.dispose();
     this.analysers.clear();
   }
+}
+
+/**
+ * A participant's microphone publication: while a re-published microphone's old publication is
+ * still listed beside the new one, the newest with a track (publications are kept in arrival order).
+ */
+export function micPublication(p: Participant): TrackPublication | undefined {
+  const mics = [...p.trackPublications.values()].filter((x) => x.source === Track.Source.Microphone);
+  return mics.filter((x) => x.track).at(-1) ?? mics.at(-1);
 }

@@ -4,7 +4,7 @@ import { type Participant, RoomEvent, Track, type TrackPublication } from 'livek
 import type { Role } from '../../../shared/api';
 import type { AudioEngine } from '../audio/engine';
 import { api } from '../lib/api';
-import type { LessonSession } from '../lesson/LessonSession.svelte';
+import { micPublication, type LessonSession } from '../lesson/LessonSession.svelte';
 import { nowMs } from '../lesson/ClockSync.svelte';
 import { finalise } from './finalise';
 import { updateRecording } from './store';
@@ -101,6 +101,7 @@ export class LessonRecording {
       this.heard.delete(p.identity);
       this.remoteRec.delete(p.identity);
       this.remote = [...this.remoteRec.values()];
+      this.syncMix();
     };
     // The camera's track is stopped when it is switched off and a new one made when it comes back: one file per stretch.
     const isMyCamera = (pub: TrackPublication, p?: Participant) => pub.source === Track.Source.Camera && (!p || p === room.localParticipant);
@@ -108,15 +109,18 @@ export class LessonRecording {
     const onUnmuted = (pub: TrackPublication, p: Participant) => isMyCamera(pub, p) && this.cameraChanged(true);
     const onPublished = (pub: TrackPublication) => isMyCamera(pub) && this.cameraChanged(true);
     // The lesson as heard follows the others' microphones (music mode re-publishes them as new tracks).
-    const onSubscribed = (track: Track, _pub: TrackPublication, p: Participant) => track.kind === Track.Kind.Audio && this.mixInput(p.identity, track.mediaStreamTrack);
-    const onUnsubscribed = (track: Track, _pub: TrackPublication, p: Participant) => track.kind === Track.Kind.Audio && this.mixInput(p.identity, null);
+    // Recomputed from the room on every change rather than applied event by event: a re-published microphone's
+    // new track can be subscribed before the old one's unsubscription arrives, and other audio tracks (the latency
+    // probe's, the music check's) come and go beside the microphone.
+    const onSubscribed = () => this.syncMix();
+    const onUnsubscribed = () => this.syncMix();
     room.on(RoomEvent.DataReceived, onData).on(RoomEvent.ParticipantConnected, onJoin).on(RoomEvent.ParticipantDisconnected, onLeave)
       .on(RoomEvent.TrackMuted, onMuted).on(RoomEvent.TrackUnmuted, onUnmuted).on(RoomEvent.LocalTrackPublished, onPublished)
-      .on(RoomEvent.TrackSubscribed, onSubscribed).on(RoomEvent.TrackUnsubscribed, onUnsubscribed);
+      .on(RoomEvent.TrackSubscribed, onSubscribed).on(RoomEvent.TrackUnsubscribed, onUnsubscribed).on(RoomEvent.TrackUnpublished, onUnsubscribed);
     this.unsubscribe = () => {
       room.off(RoomEvent.DataReceived, onData).off(RoomEvent.ParticipantConnected, onJoin).off(RoomEvent.ParticipantDisconnected, onLeave)
         .off(RoomEvent.TrackMuted, onMuted).off(RoomEvent.TrackUnmuted, onUnmuted).off(RoomEvent.LocalTrackPublished, onPublished)
-        .off(RoomEvent.TrackSubscribed, onSubscribed).off(RoomEvent.TrackUnsubscribed, onUnsubscribed);
+        .off(RoomEvent.TrackSubscribed, onSubscribed).off(RoomEvent.TrackUnsubscribed, onUnsubscribed).off(RoomEvent.TrackUnpublished, onUnsubscribed);
     };
     this.session.onMicTrack = (track) => {
       this.tap?.follow(track);
@@ -266,7 +270,8 @@ export class LessonRecording {
     const mixer = this.engine.recordingMix(2);
     mixer.set('local', this.session.micStreamTrack());
     for (const p of room.remoteParticipants.values()) {
-      for (const pub of p.audioTrackPublications.values()) if (pub.track) mixer.set(p.identity, pub.track.mediaStreamTrack);
+      const track = micPublication(p)?.track?.mediaStreamTrack;
+      if (track) mixer.set(p.identity, track);
     }
     const mix = new Recorder(mixer.stream, { occurrence: this.target.occurrence, participantId: this.target.participantId, kind: 'mix', mime });
     try {
@@ -281,6 +286,20 @@ export class LessonRecording {
     this.mix = mix;
     this.mixId = mix.id;
     this.mixing = mixer.keys().filter((k) => k !== 'local');
+  }
+
+  /** Each remote participant's microphone, as subscribed now, is an input of the lesson-as-heard mix. */
+  private syncMix(): void {
+    const room = this.session.room;
+    if (!this.mixer || !room) return;
+    const remote = new Map<string, MediaStreamTrack>();
+    for (const p of room.remoteParticipants.values()) {
+      const track = micPublication(p)?.track?.mediaStreamTrack;
+      if (track) remote.set(p.identity, track);
+    }
+    for (const key of this.mixer.keys()) if (key !== 'local' && key !== DUET_INPUT && !remote.has(key)) this.mixer.set(key, null);
+    for (const [identity, track] of remote) this.mixer.set(identity, track);
+    this.mixing = this.mixer.keys().filter((k) => k !== 'local');
   }
 
   private mixInput(key: string, input: MediaStreamTrack | AudioNode | null): void {

@@ -66,3 +66,27 @@ test('nothing arriving is unsafe, not an exception', () => {
   expect(res.safe).toBe(false);
   expect(res.items[0].key).toBe('latency');
 });
+
+/** The programme with `extraMs` more delay from the rest on, as when the receiver's jitter buffer grows during the rest. */
+function delayedAfterRest(extraMs: number, gateMs = 0) {
+  const res = received(60);
+  const extra = Math.round((extraMs / 1000) * rate);
+  const delay = Math.round((60 / 1000) * rate);
+  for (const [x, src] of [[res.left, sent.left], [res.right, sent.right]] as const) {
+    const from = delay + at(PROGRAMME.rest[0]);
+    x.fill(0, from);
+    x.set(src.subarray(at(PROGRAMME.rest[0])), from + extra);
+    if (gateMs) x.fill(0, from + extra, delay + extra + at(PROGRAMME.reentry[0] + gateMs / 1000));
+  }
+  return res;
+}
+
+test.each([40, 120, -40])('a jitter buffer that changed its delay by %d ms during the rest is not taken for a gate', (extraMs) => {
+  const res = analyseCheck(sent, delayedAfterRest(extraMs), 1000, 1000);
+  expect(failing(res)).toEqual([]);
+});
+
+test('a gate after the rest is still found when the delay changed during the rest', () => {
+  const res = analyseCheck(sent, delayedAfterRest(120, 150), 1000, 1000);
+  expect(failing(res)).toEqual(['gating']);
+});

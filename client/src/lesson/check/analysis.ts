@@ -89,9 +89,20 @@ export function analyseCheck(
   const loud = rmsDb(mono, at(0.5), at(1.9));
   const soft = rmsDb(mono, at(PROGRAMME.pianissimo[0] + 0.2), at(PROGRAMME.pianissimo[1] - 0.05));
   const pianissimoErrDb = soft - loud - (SOFT_DB - LOUD_DB);
-  // Gating: the first 60 ms of the note after the rest, against the rest of that note.
+  // Gating: the first 60 ms of the note after the rest, against the rest of that note. The receiver's jitter buffer
+  // may have grown or shrunk its delay during the rest, so the note is found again by its end (a gate cuts onsets,
+  // never the end of a note): the last sample above −40 dBFS near where the note should end.
   const [r0, r1] = PROGRAMME.reentry;
-  const onsetDb = rmsDb(mono, at(r0 + 0.08), at(r0 + 0.14)) - rmsDb(mono, at(r0 + 0.3), at(r1 - 0.1));
+  const lastAbove = (x: Float32Array, a: number, b: number) => {
+    for (let i = Math.min(b, x.length) - 1; i >= Math.max(0, a); i--) if (Math.abs(x[i]) > 0.01) return i;
+    return -1;
+  };
+  const sentEnd = lastAbove(sentMono, Math.round((r1 - 0.3) * rate), Math.round((PROGRAMME.end - 0.05) * rate));
+  const rxEnd = lastAbove(mono, at(r1 - 0.3), at(PROGRAMME.end - 0.05));
+  const maxShift = Math.round(0.25 * rate);
+  const shift = sentEnd >= 0 && rxEnd >= 0 ? Math.max(-maxShift, Math.min(maxShift, rxEnd - (offset + sentEnd))) : 0;
+  const atNote = (sec: number) => at(sec) + shift;
+  const onsetDb = rmsDb(mono, atNote(r0 + 0.08), atNote(r0 + 0.14)) - rmsDb(mono, atNote(r0 + 0.3), atNote(r1 - 0.1));
   const sentOnsetDb = rmsDb(sentMono, Math.round((r0 + 0.08) * rate), Math.round((r0 + 0.14) * rate)) - rmsDb(sentMono, Math.round((r0 + 0.3) * rate), Math.round((r1 - 0.1) * rate));
   const gatingDb = onsetDb - sentOnsetDb;
   // Stereo: A4 must stay left and E5 right.
