@@ -1,4 +1,4 @@
-import { alignTracks, audible, localTime, peaks } from './align';
+import { alignTracks, audible, localTime, MAX_NUDGE, peaks, SEEK_DRIFT_S, steer } from './align';
 
 test('tracks line up by their aligned start (teacher clock), relative to the earliest; the raw start is the fallback', () => {
   const { origin, tracks } = alignTracks([
@@ -33,4 +33,17 @@ test('solo wins over mute; without solo the muted are silent', () => {
 test('peaks: the largest magnitude in each bucket', () => {
   const x = new Float32Array([0, 0.5, -0.9, 0.1, 0.2, -0.3, 0, 0]);
   expect(Array.from(peaks(x, 4)).map((v) => +v.toFixed(2))).toEqual([0.5, 0.9, 0.3, 0]);
+});
+
+test('a drifting track is steered by its rate when near, sought when far, and left alone when in step', () => {
+  expect(steer(0.005)).toEqual({ seek: false, rate: 1 });
+  // Behind by 50 ms: play 5 % faster (it catches up in about a second); ahead: slower.
+  expect(steer(-0.05).seek).toBe(false);
+  expect(steer(-0.05).rate).toBeCloseTo(1.05, 6);
+  expect(steer(0.05).rate).toBeCloseTo(0.95, 6);
+  // Never more than MAX_NUDGE.
+  expect(steer(-0.2).rate).toBeCloseTo(1 + MAX_NUDGE, 6);
+  // Far off: a seek, at normal speed.
+  expect(steer(-(SEEK_DRIFT_S + 0.01))).toEqual({ seek: true, rate: 1 });
+  expect(steer(SEEK_DRIFT_S + 0.3)).toEqual({ seek: true, rate: 1 });
 });

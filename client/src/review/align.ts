@@ -60,3 +60,21 @@ export function peaks(samples: Float32Array, buckets: number): Float32Array {
   }
   return out;
 }
+
+/** A track further than this from the transport is moved back by a seek; a nearer one is steered by its rate. */
+export const SEEK_DRIFT_S = 0.25;
+/** Drift that is left alone (below what anyone hears between two tracks of one lesson). */
+export const IGNORE_DRIFT_S = 0.01;
+/** Largest rate change used to steer a track back (pitch is kept by the element). */
+export const MAX_NUDGE = 0.08;
+
+/**
+ * What to do with a playing track whose element is `driftS` ahead (positive) or behind (negative) the transport:
+ * seek when far off (a seek costs a gap, and on a slow machine a late restart, which a seek-every-time loop never
+ * catches up with), otherwise play slightly slower or faster so that it converges in about a second.
+ */
+export function steer(driftS: number): { seek: boolean; rate: number } {
+  if (Math.abs(driftS) > SEEK_DRIFT_S) return { seek: true, rate: 1 };
+  if (Math.abs(driftS) < IGNORE_DRIFT_S) return { seek: false, rate: 1 };
+  return { seek: false, rate: 1 - Math.max(-MAX_NUDGE, Math.min(MAX_NUDGE, driftS)) };
+}
