@@ -14,13 +14,13 @@ export class MicLimiter {
   readonly processedTrack: MediaStreamTrack;
   readonly limiter: LimiterNode;
   /** The raw capture being limited (what the recording keeps and the music check reports). */
-  input: MediaStreamTrack;
-  private source: MediaStreamAudioSourceNode;
+  readonly input: MediaStreamTrack;
+  private readonly source: MediaStreamAudioSourceNode;
   private readonly dest: MediaStreamAudioDestinationNode;
 
   /** `context` must have our worklets loaded (the engine's). */
   constructor(
-    private readonly context: AudioContext,
+    context: AudioContext,
     module: WebAssembly.Module,
     input: MediaStreamTrack,
     gainDb = 0,
@@ -32,15 +32,6 @@ export class MicLimiter {
     this.source = context.createMediaStreamSource(new MediaStream([input]));
     this.source.connect(this.limiter.node).connect(this.dest);
     this.processedTrack = this.dest.stream.getAudioTracks()[0];
-  }
-
-  /** Limits a new capture track (a restarted device) into the same processed track: the sender never changes. */
-  follow(input: MediaStreamTrack): void {
-    if (input === this.input) return;
-    this.source.disconnect();
-    this.input = input;
-    this.source = this.context.createMediaStreamSource(new MediaStream([input]));
-    this.source.connect(this.limiter.node);
   }
 
   setGainDb(db: number): void {
