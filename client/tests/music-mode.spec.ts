@@ -192,7 +192,9 @@ test('mic boost in music mode goes through the limiter: heard after every re-pub
     const received = await remoteSpectrum(student.page, 440);
     process.stdout.write(`mic boost +12 dB: limiter reduction ${reduction} dB; the student receives peak ${received.peak.toFixed(3)}, 440 Hz ${received.fundamentalDb.toFixed(1)} dB, 1320 Hz ${received.thirdDb.toFixed(1)} dB\n`);
     expect(reduction).toBeLessThan(-4);
-    expect(received.peak).toBeLessThan(1); // −1 dBFS limited; Opus may overshoot it by a few per cent
+    // The boost arrives (unboosted, the tone peaks at 0.5). The peak itself cannot tell limiting from clipping: Opus
+    // overshoots a −1 dBFS sine to 0.89–1.00 at the receiver, and a clipped one would arrive near 1.0 too. The third
+    // harmonic can: it is what clipping makes.
     expect(received.peak).toBeGreaterThan(0.6);
     expect(received.fundamentalDb - received.thirdDb).toBeGreaterThan(40);
     await teacher.page.screenshot({ path: path.join(process.cwd(), 'test-results', 'music-mode-boost.png') });
