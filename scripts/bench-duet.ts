@@ -10,14 +10,27 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { median, oneWayLatenciesMs, percentile } from '../client/src/audio/ProbeNode';
 import type { ProbeEvent } from '../client/src/audio/protocol';
-import { launchParticipant } from '../client/tests/harness/browser';
+import { launchParticipant, type Participant } from '../client/tests/harness/browser';
 import { joinAndWaitConnected, measureProbe, openDevRoom } from '../client/tests/harness/lesson';
+import { startNetLesson } from '../client/tests/harness/netlesson';
 import { loadConfig } from '../server/src/config';
 import { startServer } from '../server/src/index';
 import { startLiveKit } from './lib/livekit';
+import { type LinkProfile, NO_IMPAIRMENT, netLabUnavailable, SEOUL_ABU_DHABI } from './lib/netns';
 import { findPid, treeCpuSeconds } from './lib/proccpu';
 
-const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
+const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : null);
+const jsonOut = arg('--json');
+/** `--link seoul`: the same table over the simulated Seoul–Abu Dhabi link (network namespaces, root);
+ *  `--link none`: through the same simulated network with no delay or loss. Default: plain loopback. */
+const LINKS: Record<string, LinkProfile> = { seoul: SEOUL_ABU_DHABI, none: NO_IMPAIRMENT };
+const linkName = arg('--link');
+if (linkName !== null && !(linkName in LINKS)) throw new Error(`--link takes ${Object.keys(LINKS).join(' or ')}, not ${linkName}`);
+const link = linkName ? LINKS[linkName] : null;
+/** `--camera off`: both sides turn their cameras off before measuring (how much of the result is two
+ *  browsers' 720p video encoders competing for this machine's cores). */
+const cameraOn = arg('--camera') !== 'off';
+process.env.MUSE_LOG_LEVEL ??= 'warn';
 const PORTS = { port: 17940, udpPort: 17942 };
 const CLICKS = 12;
 const DUETS = [
@@ -42,6 +55,13 @@ interface Row {
   cpuStudentPct: number | null;
   /** Concealment events of the duet jitter buffer (frames lost or late, underruns) per minute, at the teacher. */
   glitchesPerMin: number | null;
+  /** Where the duet path's time goes, at the teacher (frames of the last seconds), ms: wait between the
+   *  capture thread and the sending page thread at the student (median, p97), and transit from there to
+   *  the teacher's page thread over its fastest frame (median, p97: what the jitter buffer must absorb). */
+  sendLagP50Ms?: number;
+  sendLagP97Ms?: number;
+  transitP50Ms?: number;
+  transitP97Ms?: number;
   error?: string;
 }
 
@@ -93,6 +113,10 @@ async function duet(teacher: Page, student: Page, o: (typeof DUETS)[number]): Pr
     const before = await stats(teacher);
     const c0 = cpuOf();
     const t0 = Date.now();
+    const series: string[] = [];
+    const sampler = process.env.MUSE_BENCH_DEBUG
+      ? setInterval(() => void stats(teacher).then((x) => series.push(['bufferMs', 'late', 'lost', 'underruns', 'skips', 'resyncs', 'received'].map((k) => `${k} ${Math.round(x[k])}`).join(' '))).catch(() => {}), 1000)
+      : null;
     const events = await teacher.evaluate(async (clicks) => {
       const w = window as unknown as { muse: { duetProbe: { events: unknown[] } } };
       const start = w.muse.duetProbe.events.length;
@@ -100,13 +124,18 @@ async function duet(teacher: Page, student: Page, o: (typeof DUETS)[number]): Pr
       while (w.muse.duetProbe.events.length - start < clicks && performance.now() < until) await new Promise((r) => setTimeout(r, 200));
       return w.muse.duetProbe.events.slice(start);
     }, CLICKS);
+    if (sampler) clearInterval(sampler);
+    if (series.length) process.stderr.write(`${series.join('\n')}\n`);
     const after = await stats(teacher);
+    const sender = await stats(student);
+    if (process.env.MUSE_BENCH_DEBUG) process.stderr.write(`${label}: teacher ${JSON.stringify(after)}\nstudent ${JSON.stringify(sender)}\n`);
     const seconds = (Date.now() - t0) / 1000;
     const [cpuTeacherPct, cpuStudentPct] = cpuPct(c0, cpuOf(), seconds);
     const ms = oneWayLatenciesMs(events as ProbeEvent[]);
     const concealedPct = (100 * (after.concealed - before.concealed)) / Math.max(1, after.output - before.output);
     const glitches = ['lost', 'late', 'underruns'].reduce((n, k) => n + after[k] - before[k], 0);
-    return { path: label, medianMs: median(ms), p95Ms: percentile(ms, 95), n: ms.length, bufferMs: after.bufferMs, concealedPct, encodeMs: after.encodeMs, cpuTeacherPct, cpuStudentPct, glitchesPerMin: (glitches * 60) / seconds };
+    return { path: label, medianMs: median(ms), p95Ms: percentile(ms, 95), n: ms.length, bufferMs: after.bufferMs, concealedPct, encodeMs: after.encodeMs, cpuTeacherPct, cpuStudentPct, glitchesPerMin: (glitches * 60) / seconds,
+      sendLagP50Ms: sender.sendLagP50Ms, sendLagP97Ms: sender.sendLagP97Ms, transitP50Ms: after.transitP50Ms, transitP97Ms: after.transitP97Ms };
   } catch (err) {
     return { path: label, medianMs: NaN, p95Ms: NaN, n: 0, bufferMs: null, concealedPct: null, encodeMs: null, cpuTeacherPct: null, cpuStudentPct: null, glitchesPerMin: null, error: (err as Error).message.split('\n')[0] };
   } finally {
@@ -114,12 +143,32 @@ async function duet(teacher: Page, student: Page, o: (typeof DUETS)[number]): Pr
   }
 }
 
-async function main(): Promise<void> {
+/** Two browsers in one lesson: on plain loopback, or (`--link`) each in its own network namespace behind the link emulator. */
+async function startLesson(): Promise<{ teacher: Participant; student: Participant; base: string; stop(): Promise<void> }> {
+  if (link) {
+    const why = netLabUnavailable();
+    if (why) throw new Error(`bench:duet --link cannot build its simulated network: ${why}`);
+    const lesson = await startNetLesson({ teacher: link, student: link, ports: PORTS });
+    return { teacher: lesson.teacher, student: lesson.student, base: lesson.appUrl, stop: () => lesson.stop() };
+  }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'muse-duet-'));
   const livekit = await startLiveKit({ ...PORTS, logLevel: 'warn' });
   const server = await startServer({ ...loadConfig({}), port: 0, devRooms: true, publicLiveKitUrl: livekit.url, liveKitApiUrl: livekit.httpUrl.replace(/\/$/, ''), dataDir: dir });
-  const base = `http://127.0.0.1:${server.port}`;
   const [teacher, student] = await Promise.all([launchParticipant(440), launchParticipant(660)]);
+  return {
+    teacher,
+    student,
+    base: `http://127.0.0.1:${server.port}`,
+    stop: async () => {
+      await Promise.allSettled([teacher.close(), student.close()]);
+      await server.stop();
+      await livekit.stop();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const { teacher, student, base, stop } = await startLesson();
   const rows: Row[] = [];
   const pids = [findPid(teacher.wav), findPid(student.wav)];
   cpuOf = () => [pids[0] ? treeCpuSeconds(pids[0]) : NaN, pids[1] ? treeCpuSeconds(pids[1]) : NaN];
@@ -133,30 +182,37 @@ async function main(): Promise<void> {
     await teacher.page.getByTestId('music-toggle').click();
     await student.page.locator('[data-testid=music-mode][data-applied=music]').waitFor({ timeout: 90000 });
     await teacher.page.locator('[data-testid=music-mode][data-applied=music]').waitFor({ timeout: 90000 });
+    if (!cameraOn) {
+      for (const p of [teacher.page, student.page]) await p.evaluate(() => (window as unknown as { muse: { session: { setCameraOff(off: boolean): Promise<void> } } }).muse.session.setCameraOff(true));
+      await teacher.page.waitForTimeout(2000);
+    }
     rows.push(await musicMode(teacher.page));
-    for (const o of DUETS) rows.push(await duet(teacher.page, student.page, o));
+    const only = arg('--paths')?.split(',');
+    for (const o of DUETS.filter((d) => !only || only.includes(`${d.codec}-${d.frame}`))) rows.push(await duet(teacher.page, student.page, o));
   } catch (err) {
     process.stderr.write(`teacher console:\n${teacher.logs.slice(-15).join('\n')}\nstudent console:\n${student.logs.slice(-15).join('\n')}\n`);
     throw err;
   } finally {
-    await Promise.allSettled([teacher.close(), student.close()]);
-    await server.stop();
-    await livekit.stop();
+    await stop();
   }
 
   const baseline = rows[0];
-  const w = [38, 10, 10, 4, 10, 12, 10, 10, 14, 18];
-  const f = (x: number | null, d = 1) => (x === null || !Number.isFinite(x) ? '–' : x.toFixed(d));
+  const w = [38, 10, 8, 4, 10, 11, 10, 10, 12, 14, 12, 18];
+  const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
   const line = (c: string[]) => c.map((x, i) => x.padEnd(w[i])).join(' | ');
-  process.stdout.write(`\nOne-way latency, mouth to ear (probe clicks out, onsets back), loopback through livekit-server, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}\n`);
-  process.stdout.write(`${line(['path', 'median ms', 'p95 ms', 'n', 'buffer ms', 'concealed %', 'glitch/min', 'encode ms', 'CPU T / S %', 'vs music mode'])}\n${w.map((n) => '-'.repeat(n)).join('-|-')}\n`);
+  const where = link ? `the simulated network (${linkName}: ${link.delayMs} ms ±${link.jitterMs} ms, ${link.lossPct} % loss on each browser's link, so ${2 * link.delayMs} ms one way between them)` : 'loopback';
+  process.stdout.write(`\nOne-way latency, mouth to ear (probe clicks out, onsets back), ${where} through livekit-server, cameras ${cameraOn ? 'on (720p simulcast each way)' : 'off'}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}\n`);
+  process.stdout.write(`${line(['path', 'median ms', 'p95 ms', 'n', 'buffer ms', 'concealed %', 'glitch/min', 'encode ms', 'send wait ms', 'transit ms', 'CPU T / S %', 'vs music mode'])}\n${w.map((n) => '-'.repeat(n)).join('-|-')}\n`);
   for (const r of rows) {
     const vs = r === baseline ? 'baseline' : Number.isFinite(r.medianMs) ? `${(r.medianMs / baseline.medianMs).toFixed(2)}× (${(r.medianMs - baseline.medianMs).toFixed(1)} ms)` : (r.error ?? 'no clicks came back');
-    process.stdout.write(`${line([r.path, f(r.medianMs), f(r.p95Ms), String(r.n), f(r.bufferMs), f(r.concealedPct, 2), f(r.glitchesPerMin), f(r.encodeMs, 3), `${f(r.cpuTeacherPct, 0)} / ${f(r.cpuStudentPct, 0)}`, vs])}\n`);
+    const lag = r.sendLagP50Ms === undefined ? '–' : `${f(r.sendLagP50Ms)} / ${f(r.sendLagP97Ms)}`;
+    const transit = r.transitP50Ms === undefined ? '–' : `+${f(r.transitP50Ms)} / +${f(r.transitP97Ms)}`;
+    process.stdout.write(`${line([r.path, f(r.medianMs), f(r.p95Ms), String(r.n), f(r.bufferMs), f(r.concealedPct, 2), f(r.glitchesPerMin), f(r.encodeMs, 3), lag, transit, `${f(r.cpuTeacherPct, 0)} / ${f(r.cpuStudentPct, 0)}`, vs])}\n`);
   }
-  process.stdout.write('\nCPU: each side\'s whole browser (all its processes) while the clicks ran, % of one core. glitch/min: the duet buffer\'s concealment events (frames lost or late, underruns) at the teacher.\n');
-  process.stdout.write('Targets (issue 5): on loopback, median ≤ 25 ms, p95 ≤ 30 ms, 0 glitches per minute.\n');
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ cores: os.cpus().length, load: os.loadavg(), rows }, null, 2));
+  process.stdout.write("\nCPU: each side's whole browser (all its processes) while the clicks ran, % of one core. glitch/min: the duet buffer's concealment events (frames lost or late, underruns) at the teacher.\n");
+  process.stdout.write("send wait: capture thread → the student's page thread (median / p97); transit: over the fastest frame, student's page thread → teacher's page thread (median / p97), what the jitter buffer absorbs.\n");
+  process.stdout.write(link ? `Target (issue 5) on an emulated link: one-way network delay (${2 * link.delayMs} ms) + ≤ 25 ms.\n` : 'Targets (issue 5): on loopback, median ≤ 25 ms, p95 ≤ 30 ms, 0 glitches per minute.\n');
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ cores: os.cpus().length, load: os.loadavg(), link: linkName ?? 'loopback', profile: link, camera: cameraOn, rows }, null, 2));
 }
 
 main().catch((err) => {

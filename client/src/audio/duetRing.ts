@@ -104,5 +104,7 @@ export const enum DuetStat {
   Duplicates = 8,
   /** Receiver audio frame of the latest publish. */
   Frame = 9,
+  Skips = 10,
+  Resyncs = 11,
   Length = 12,
 }

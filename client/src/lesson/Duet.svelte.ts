@@ -144,7 +144,8 @@ export class Duet {
   private decoder: AudioDecoder | null = null;
   /** Frames handed to the Opus encoder, oldest first, until their output comes back. */
   private encoding: { timestamp: number; seq: number; senderMs: number; t0: number }[] = [];
-  private decodeMeta = new Map<number, number>();
+  private decodeMeta: { seq: number; t0: number; timestamp: number }[] = [];
+  private decodeRestamped = 0;
   /** Encoded frames not yet sent, oldest first (consecutive sequence numbers). */
   private pending: { seq: number; senderMs: number; bytes: Uint8Array }[] = [];
   /** The last frame sent, repeated at the head of the next packet. */
@@ -159,6 +160,15 @@ export class Duet {
   private seen = new Int32Array(64).fill(-1);
   private transits: number[] = [];
   private encodeTimes: number[] = [];
+  /** Recent frames' wait between capture (last sample) and the sending thread, ms. */
+  private sendLags: number[] = [];
+  /** Recent frames' time in the Opus decoder (decode() to its output), ms. */
+  private decodeLags: number[] = [];
+  private lastDecodedFrames = 0;
+  /** Sequence number of the last Opus frame given to the decoder. */
+  private lastDecoded: number | null = null;
+  /** Opus frames that arrived after a newer one had been decoded. */
+  private overtaken = 0;
   private history: { concealed: number; output: number }[] = [];
   private timer: ReturnType<typeof setInterval> | null = null;
   private lastFrom: string | null = null;
@@ -243,14 +253,15 @@ export class Duet {
   }
 
   private async openOpus(): Promise<void> {
-    const config: AudioEncoderConfig = {
-      codec: 'opus',
-      sampleRate: 48000,
-      numberOfChannels: 1,
-      bitrate: this.o.bitrate,
-      opus: { frameDuration: Math.round((this.o.frame / 48000) * 1e6), complexity: 5 },
-    };
-    const ok = typeof AudioEncoder !== 'undefined' && (await AudioEncoder.isConfigSupported(config)).supported;
+    const frameDuration = Math.round((this.o.frame / 48000) * 1e6);
+    const base: AudioEncoderConfig = { codec: 'opus', sampleRate: 48000, numberOfChannels: 1, bitrate: this.o.bitrate, opus: { frameDuration, complexity: 5 } };
+    // Opus's restricted low-delay mode (CELT only) drops the 4 ms of lookahead the speech modes
+    // keep; browsers that do not know the option yet get the plain configuration.
+    const lowDelay: AudioEncoderConfig = { ...base, opus: { ...base.opus, application: 'lowdelay', signal: 'music' } as OpusEncoderConfig };
+    const supported = async (c: AudioEncoderConfig) => typeof AudioEncoder !== 'undefined' && (await AudioEncoder.isConfigSupported(c).catch(() => ({ supported: false }))).supported === true;
+    const config = (await supported(lowDelay)) ? lowDelay : base;
+    this.opusMode = config === lowDelay ? 'lowdelay' : 'audio';
+    const ok = config === lowDelay || (await supported(base));
     if (!ok) throw new Error(`This browser cannot encode Opus with ${(this.o.frame / 48).toFixed(1)} ms frames (WebCodecs). Use the PCM option on a fast network.`);
     this.encoder = new AudioEncoder({
       output: (chunk) => {
@@ -274,9 +285,16 @@ export class Duet {
   private openDecoder(): AudioDecoder {
     const d = new AudioDecoder({
       output: (data) => {
-        const seq = this.decodeMeta.get(data.timestamp);
-        this.decodeMeta.delete(data.timestamp);
-        if (seq === undefined || !this.playRing) return data.close();
+        // One output per packet, in input order. The output's timestamp is the decoder's own
+        // running count (Chromium: first input's timestamp + samples decoded), so after a lost
+        // packet it no longer names its input: matching by timestamp dropped the frames after a
+        // loss and labelled every later one with an older sequence number (seen in Chromium 156).
+        const meta = this.decodeMeta.shift();
+        if (meta && meta.timestamp !== data.timestamp) this.decodeRestamped++;
+        if (meta === undefined || !this.playRing) return data.close();
+        const seq = meta.seq;
+        this.noteLag(this.decodeLags, performance.now() - meta.t0);
+        this.lastDecodedFrames = data.numberOfFrames;
         const n = Math.min(DUET_MAX_FRAME, data.numberOfFrames);
         const pcm = this.scratch.subarray(0, n);
         data.copyTo(pcm, { planeIndex: 0, format: 'f32-planar' });
@@ -290,6 +308,8 @@ export class Duet {
   }
 
   private readonly scratch = new Float32Array(DUET_MAX_FRAME);
+  /** Opus application the encoder runs in ('lowdelay' where the browser offers it). */
+  opusMode: 'lowdelay' | 'audio' | null = null;
 
   /** Moves captured frames to the encoder as the capture worklet writes them. Each wake-up takes
    *  every frame waiting (a late timer on a loaded machine means a backlog, never a loss). */
@@ -306,6 +326,8 @@ export class Duet {
         const senderMs = performance.timeOrigin + this.engine.perfTimeAtFrame(frame) - (ctx.outputLatency || 0) * 1000;
         const pcm = ring.data.subarray(slot * DUET_MAX_FRAME, slot * DUET_MAX_FRAME + n);
         const t0 = performance.now();
+        // How long the frame waited for this thread after its last sample was captured.
+        this.noteLag(this.sendLags, t0 - (this.engine.perfTimeAtFrame(frame + n) - (ctx.outputLatency || 0) * 1000));
         if (this.encoder) {
           const timestamp = Math.round((frame / 48000) * 1e6);
           this.encoding.push({ timestamp, seq, senderMs, t0 });
@@ -326,6 +348,11 @@ export class Duet {
       const wait = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string } }).waitAsync(ring.ctl, RING_WRITE_INDEX, w, 100);
       if (wait.async) await wait.value;
     }
+  }
+
+  private noteLag(into: number[], ms: number): void {
+    into.push(ms);
+    if (into.length > 400) into.shift();
   }
 
   private noteEncode(ms: number): void {
@@ -412,9 +439,17 @@ export class Duet {
       ringWrite(this.playRing!, seq, this.scratch, n, 0);
       return;
     }
+    // Opus is decoded in sequence order only: the decoder is stateful, so a frame decoded after a
+    // newer one would be predicted from the wrong past (a click). A frame overtaken by a newer one
+    // is given up, and the jitter buffer conceals it.
+    if (this.lastDecoded !== null && ((seq - this.lastDecoded) | 0) <= 0) {
+      this.overtaken++;
+      return;
+    }
+    this.lastDecoded = seq;
     this.decoder ??= this.openDecoder();
     const timestamp = Math.round(((seq * frame) / 48000) * 1e6);
-    this.decodeMeta.set(timestamp, seq);
+    this.decodeMeta.push({ seq, t0: performance.now(), timestamp });
     this.decoder.decode(new EncodedAudioChunk({ type: 'key', timestamp, data: payload }));
   }
 
@@ -445,11 +480,19 @@ export class Duet {
     if (!s) return {};
     return {
       bufferMs: s[DuetStat.BufferMs], targetMs: s[DuetStat.TargetMs], concealed: s[DuetStat.Concealed], output: s[DuetStat.Output],
-      lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates],
+      lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates], skips: s[DuetStat.Skips], resyncs: s[DuetStat.Resyncs],
       packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, framesOut: this.framesOut,
       heldForChannel: this.heldForChannel, framesGivenUp: this.framesGivenUp, captureDropped: this.captureRing ? ringDropped(this.captureRing) : 0,
-      encodeMs: this.encodeMs ?? NaN, ...this.transitSpread(),
+      encodeMs: this.encodeMs ?? NaN, ...this.transitSpread(), ...this.sendLagSpread(),
     };
+  }
+
+  /** Wait between capture and the sending thread (recent frames): median and 97th percentile, ms. */
+  sendLagSpread(): { sendLagP50Ms: number; sendLagP97Ms: number; decodeP50Ms: number; frameSizeIn: number; decodeRestamped: number; overtaken: number } {
+    const t = [...this.sendLags].sort((a, b) => a - b);
+    if (!t.length) return { sendLagP50Ms: NaN, sendLagP97Ms: NaN, decodeP50Ms: NaN, frameSizeIn: this.lastDecodedFrames, decodeRestamped: this.decodeRestamped, overtaken: this.overtaken };
+    const d = [...this.decodeLags].sort((a, b) => a - b);
+    return { sendLagP50Ms: t[t.length >> 1], sendLagP97Ms: t[Math.floor(t.length * 0.97)], decodeP50Ms: d.length ? d[d.length >> 1] : NaN, frameSizeIn: this.lastDecodedFrames, decodeRestamped: this.decodeRestamped, overtaken: this.overtaken };
   }
 
   /** Transit over the page clocks (recent frames): fastest, and the median and 97th percentile over it, ms. */

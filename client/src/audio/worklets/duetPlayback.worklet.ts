@@ -62,6 +62,8 @@ class DuetPlaybackProcessor extends AudioWorkletProcessor {
       o[DuetStat.Underruns] = s.underruns;
       o[DuetStat.Received] = s.received;
       o[DuetStat.Duplicates] = s.duplicates;
+      o[DuetStat.Skips] = s.skips;
+      o[DuetStat.Resyncs] = s.resyncs;
       o[DuetStat.Frame] = currentFrame;
     }
     return true;
