@@ -5,8 +5,11 @@
 
 /** Longest frame, samples (10 ms at 48 kHz). */
 export const DUET_MAX_FRAME = 480;
-/** Frames the playback ring holds (the playback worklet empties it every quantum). */
-export const DUET_RING_FRAMES = 32;
+/** Frames the playback ring holds. The playback worklet empties it every quantum, but a page
+ *  thread waking from a stall hands over its backlog at once, and an audio thread starved on a
+ *  loaded machine misses quanta: 32 frames (80 ms of 2.5 ms frames) overflowed in bench:duet at
+ *  load 7, so it holds as many as the capture ring (~0.6–2.6 s). */
+export const DUET_RING_FRAMES = 256;
 /** Frames the capture ring holds: ~1.3 s of 5 ms frames, so a main thread that stalls (a loaded
  *  machine starves page timers for hundreds of ms) finds every frame still there when it wakes. */
 export const DUET_CAPTURE_FRAMES = 256;
