@@ -7,6 +7,7 @@ import type { AudioEngine } from '../audio/engine';
 import { ProbeNode } from '../audio/ProbeNode';
 import { createDuetRing, DUET_CAPTURE_FRAMES, DuetStat, type DuetRing, duetRing, DUET_MAX_FRAME, ringAvailable, ringDropped, ringPeek, ringRelease, ringWrite, RING_WRITE_INDEX } from '../audio/duetRing';
 import { type ClockSync, nowMs } from './ClockSync.svelte';
+import { LossyPacketWriter } from './lossyPacket';
 
 export type DuetCodec = 'opus' | 'pcm';
 
@@ -122,7 +123,11 @@ export class Duet {
   /** This side or the other finds the path too poor for duet playing. */
   poor = $state(false);
   theyFindItPoor = $state(false);
-  packetsIn = $state(0);
+  /** Packets received (plain fields: set per packet, hundreds of times a second, so they are not
+   *  reactive; readStats copies what the page shows four times a second). */
+  packetsIn = 0;
+  private lastReportMs = NaN;
+  private lastTheyPoor = false;
   /** Why starting failed. */
   error = $state<string | null>(null);
   /** Browser tests only: the share of arriving packets to drop, as a path with that much loss would. */
@@ -165,6 +170,9 @@ export class Duet {
   /** Recent frames' time in the Opus decoder (decode() to its output), ms. */
   private decodeLags: number[] = [];
   private lastDecodedFrames = 0;
+  private writer: LossyPacketWriter | null = null;
+  /** Packets written straight onto the lossy data channel (the rest went through publishData). */
+  private sentDirect = 0;
   /** Sequence number of the last Opus frame given to the decoder. */
   private lastDecoded: number | null = null;
   /** Opus frames that arrived after a newer one had been decoded. */
@@ -402,8 +410,26 @@ export class Duet {
       this.lastSent = batch[batch.length - 1];
       this.packetsOut++;
       this.framesOut += batch.length - (batch[0] === prev ? 1 : 0);
-      void this.room.localParticipant.publishData(packet, { reliable: false, topic: DUET_TOPIC }).catch(() => {});
+      this.send(packet);
     }
+  }
+
+  /** Sends a duet packet as a LiveKit lossy user packet: written by hand straight onto the lossy
+   *  data channel once it is open (see lossyPacket.ts), through publishData until then (which also
+   *  opens the channel when the publisher connection has not negotiated it yet). */
+  private send(packet: Uint8Array<ArrayBuffer>): void {
+    const dc = this.room.engine?.dataChannelForKind(1 as DataChannelKind);
+    if (dc?.readyState === 'open') {
+      this.writer ??= new LossyPacketWriter(this.room.localParticipant.identity, DUET_TOPIC);
+      try {
+        dc.send(this.writer.write(packet));
+        this.sentDirect++;
+        return;
+      } catch {
+        // The channel closed under us (a reconnect): LiveKit's own path waits for the new one.
+      }
+    }
+    void this.room.localParticipant.publishData(packet, { reliable: false, topic: DUET_TOPIC }).catch(() => {});
   }
 
   private receive(bytes: Uint8Array, from: string): void {
@@ -413,8 +439,8 @@ export class Duet {
     const h = p.header;
     this.lastFrom = from;
     this.packetsIn++;
-    this.theyFindItPoor = h.poor;
-    if (Number.isFinite(h.reportMs)) this.outboundMs = h.reportMs;
+    this.lastTheyPoor = h.poor;
+    if (Number.isFinite(h.reportMs)) this.lastReportMs = h.reportMs;
     const offset = this.clocks?.offsetTo(from)?.offsetMs ?? null;
     const frameMs = (h.frame / 48000) * 1000;
     const now = nowMs();
@@ -460,6 +486,8 @@ export class Duet {
   private readStats(): void {
     const s = this.statsView;
     if (!s) return;
+    this.theyFindItPoor = this.lastTheyPoor;
+    if (Number.isFinite(this.lastReportMs)) this.outboundMs = this.lastReportMs;
     this.bufferMs = s[DuetStat.Received] > 0 ? s[DuetStat.BufferMs] : null;
     this.history.push({ concealed: s[DuetStat.Concealed], output: s[DuetStat.Output] });
     if (this.history.length > 16) this.history.shift();
@@ -481,7 +509,7 @@ export class Duet {
     return {
       bufferMs: s[DuetStat.BufferMs], targetMs: s[DuetStat.TargetMs], concealed: s[DuetStat.Concealed], output: s[DuetStat.Output],
       lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates], skips: s[DuetStat.Skips], resyncs: s[DuetStat.Resyncs],
-      packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, framesOut: this.framesOut,
+      packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, sentDirect: this.sentDirect, framesOut: this.framesOut,
       heldForChannel: this.heldForChannel, framesGivenUp: this.framesGivenUp, captureDropped: this.captureRing ? ringDropped(this.captureRing) : 0, playDropped: this.playRing ? ringDropped(this.playRing) : 0,
       encodeMs: this.encodeMs ?? NaN, ...this.transitSpread(), ...this.sendLagSpread(),
     };
