@@ -173,6 +173,10 @@ export class Duet {
   private writer: LossyPacketWriter | null = null;
   /** Packets written straight onto the lossy data channel (the rest went through publishData). */
   private sentDirect = 0;
+  private bytesSent = 0;
+  private bytesSentAt = { bytes: 0, ms: 0 };
+  /** Bytes a second written straight onto the channel, over the last stats period. */
+  private byteRate = 0;
   /** Sequence number of the last Opus frame given to the decoder. */
   private lastDecoded: number | null = null;
   /** Opus frames that arrived after a newer one had been decoded. */
@@ -373,11 +377,12 @@ export class Duet {
     if (this.pending.length > MAX_PENDING) this.framesGivenUp += this.pending.splice(0, this.pending.length - MAX_PENDING).length;
   }
 
-  /** The lossy data channel has room: LiveKit silently drops a lossy packet when the channel's
-   *  buffered amount is above its low threshold, so wait for it rather than lose frames. */
+  /** The lossy data channel has room. Above its low threshold LiveKit's own lossy sends are dropped
+   *  silently, so we wait there rather than lose frames. LiveKit tunes that threshold to ~100 ms of
+   *  the bytes *it* sent; ours bypass it (see send()), so the gate also allows ~100 ms of ours. */
   private channelHasRoom(): boolean {
     const dc = this.room.engine?.dataChannelForKind(1 as DataChannelKind);
-    return !dc || dc.bufferedAmount <= dc.bufferedAmountLowThreshold;
+    return !dc || dc.bufferedAmount <= Math.max(dc.bufferedAmountLowThreshold, this.byteRate / 10, 8192);
   }
 
   /** Sends what is waiting, several frames per packet, as long as the data channel takes it. */
@@ -422,7 +427,9 @@ export class Duet {
     if (dc?.readyState === 'open') {
       this.writer ??= new LossyPacketWriter(this.room.localParticipant.identity, DUET_TOPIC);
       try {
-        dc.send(this.writer.write(packet));
+        const bytes = this.writer.write(packet);
+        dc.send(bytes);
+        this.bytesSent += bytes.length;
         this.sentDirect++;
         return;
       } catch {
@@ -486,6 +493,9 @@ export class Duet {
   private readStats(): void {
     const s = this.statsView;
     if (!s) return;
+    const t = performance.now();
+    if (this.bytesSentAt.ms > 0 && t > this.bytesSentAt.ms) this.byteRate = ((this.bytesSent - this.bytesSentAt.bytes) * 1000) / (t - this.bytesSentAt.ms);
+    this.bytesSentAt = { bytes: this.bytesSent, ms: t };
     this.theyFindItPoor = this.lastTheyPoor;
     if (Number.isFinite(this.lastReportMs)) this.outboundMs = this.lastReportMs;
     this.bufferMs = s[DuetStat.Received] > 0 ? s[DuetStat.BufferMs] : null;
