@@ -24,8 +24,7 @@ const PORTS = { port: 17960, udpPort: 17962 };
 
 /**
  * One measured condition. `path` is how the music travels: 'music' is music mode's Opus track.
- * Duet mode (a data-packet audio path, being built) adds a row with path 'duet' and its own
- * measure function in PATHS below.
+ * Duet mode over the same simulated link is measured by bench:duet --link seoul.
  */
 interface Condition {
   label: string;
