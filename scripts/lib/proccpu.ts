@@ -21,16 +21,20 @@ function table(): Map<number, [number, number]> {
   return out;
 }
 
-/** The pid of the process whose command line contains `marker`, or null. */
+/** The pid of the process whose command line contains `marker` and whose parent's does not (the
+ *  root of a browser started through a wrapper, such as `ip netns exec`), or null. */
 export function findPid(marker: string): number | null {
+  const matches = new Set<number>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(marker)) return Number(name);
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(marker)) matches.add(Number(name));
     } catch {
       // the process ended meanwhile
     }
   }
+  const t = table();
+  for (const pid of matches) if (!matches.has(t.get(pid)?.[0] ?? -1)) return pid;
   return null;
 }
 
