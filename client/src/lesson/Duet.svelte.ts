@@ -149,8 +149,8 @@ export class Duet {
   private decoder: AudioDecoder | null = null;
   /** Frames handed to the Opus encoder, oldest first, until their output comes back. */
   private encoding: { timestamp: number; seq: number; senderMs: number; t0: number }[] = [];
-  private decodeMeta: { seq: number; t0: number; timestamp: number }[] = [];
-  private decodeRestamped = 0;
+  /** Packets given to the Opus decoder, oldest first, until their output comes back. */
+  private decodeMeta: { seq: number; t0: number }[] = [];
   /** Encoded frames not yet sent, oldest first (consecutive sequence numbers). */
   private pending: { seq: number; senderMs: number; bytes: Uint8Array }[] = [];
   /** The last frame sent, repeated at the head of the next packet. */
@@ -169,7 +169,6 @@ export class Duet {
   private sendLags: number[] = [];
   /** Recent frames' time in the Opus decoder (decode() to its output), ms. */
   private decodeLags: number[] = [];
-  private lastDecodedFrames = 0;
   private writer: LossyPacketWriter | null = null;
   /** Packets written straight onto the lossy data channel (the rest went through publishData). */
   private sentDirect = 0;
@@ -302,11 +301,9 @@ export class Duet {
         // packet it no longer names its input: matching by timestamp dropped the frames after a
         // loss and labelled every later one with an older sequence number (seen in Chromium 156).
         const meta = this.decodeMeta.shift();
-        if (meta && meta.timestamp !== data.timestamp) this.decodeRestamped++;
         if (meta === undefined || !this.playRing) return data.close();
         const seq = meta.seq;
         this.noteLag(this.decodeLags, performance.now() - meta.t0);
-        this.lastDecodedFrames = data.numberOfFrames;
         const n = Math.min(DUET_MAX_FRAME, data.numberOfFrames);
         const pcm = this.scratch.subarray(0, n);
         data.copyTo(pcm, { planeIndex: 0, format: 'f32-planar' });
@@ -482,7 +479,7 @@ export class Duet {
     this.lastDecoded = seq;
     this.decoder ??= this.openDecoder();
     const timestamp = Math.round(((seq * frame) / 48000) * 1e6);
-    this.decodeMeta.push({ seq, t0: performance.now(), timestamp });
+    this.decodeMeta.push({ seq, t0: performance.now() });
     this.decoder.decode(new EncodedAudioChunk({ type: 'key', timestamp, data: payload }));
   }
 
@@ -525,12 +522,17 @@ export class Duet {
     };
   }
 
-  /** Wait between capture and the sending thread (recent frames): median and 97th percentile, ms. */
-  sendLagSpread(): { sendLagP50Ms: number; sendLagP97Ms: number; decodeP50Ms: number; frameSizeIn: number; decodeRestamped: number; overtaken: number } {
+  /** Wait between capture and the sending thread (recent frames: median and 97th percentile), time
+   *  in the Opus decoder (median), ms; and Opus frames given up because a newer one was decoded. */
+  sendLagSpread(): { sendLagP50Ms: number; sendLagP97Ms: number; decodeP50Ms: number; overtaken: number } {
     const t = [...this.sendLags].sort((a, b) => a - b);
-    if (!t.length) return { sendLagP50Ms: NaN, sendLagP97Ms: NaN, decodeP50Ms: NaN, frameSizeIn: this.lastDecodedFrames, decodeRestamped: this.decodeRestamped, overtaken: this.overtaken };
     const d = [...this.decodeLags].sort((a, b) => a - b);
-    return { sendLagP50Ms: t[t.length >> 1], sendLagP97Ms: t[Math.floor(t.length * 0.97)], decodeP50Ms: d.length ? d[d.length >> 1] : NaN, frameSizeIn: this.lastDecodedFrames, decodeRestamped: this.decodeRestamped, overtaken: this.overtaken };
+    return {
+      sendLagP50Ms: t.length ? t[t.length >> 1] : NaN,
+      sendLagP97Ms: t.length ? t[Math.floor(t.length * 0.97)] : NaN,
+      decodeP50Ms: d.length ? d[d.length >> 1] : NaN,
+      overtaken: this.overtaken,
+    };
   }
 
   /** Transit over the page clocks (recent frames): fastest, and the median and 97th percentile over it, ms. */
