@@ -27,12 +27,9 @@ export const JB_WIN = 192;
 export const JB_RMAX = 0.002;
 export const JB_KP = 1e-5;
 export const JB_LEAK = 0.0005;
-/** Spread histogram: bins of JB_BIN samples (0.5 ms at 48 kHz) up to JB_BINS·JB_BIN (60 ms), which
- *  caps the spread: duet mode is for playing together, and a buffer that waits out main-thread stalls
- *  of hundreds of ms (a starved machine) makes the delay useless for that. What arrives later than
- *  the cap allows is concealed, counted, and reported (the product falls back to music mode). */
+/** Spread histogram: bins of JB_BIN samples (0.5 ms at 48 kHz) up to JB_BINS·JB_BIN. */
 export const JB_BIN = 24;
-export const JB_BINS = 120;
+export const JB_BINS = 400;
 /** The spread is this quantile of the recent relative delays: rare stragglers do not set the delay. */
 export const JB_QUANTILE = 0.97;
 

@@ -142,35 +142,6 @@ describe.each(impls)('jitter buffer (%s)', (name, make) => {
     expect(at[59]).toBeLessThan(at[19] - 6);
   });
 
-  test('stalls of 200 ms every 2 s (a starved sending thread) hold the delay under 70 ms (spread capped at 60 ms; uncapped it sat at 136 ms)', () => {
-    const jb = fresh(240);
-    const hold = new Map<number, number>();
-    // Frames captured during a stall leave together when it ends: each is held until then.
-    for (let stall = 4; stall < 20; stall += 2) {
-      const first = Math.ceil((stall * SR) / 240);
-      for (let f = first; f < first + 40; f++) hold.set(f, ((first + 40 - f) * 240 * 1000) / SR);
-    }
-    let maxDelay = 0;
-    let delayAt21 = 0;
-    runLink(jb, {
-      seconds: 22,
-      frame: 240,
-      hold,
-      jitterMs: 1,
-      probe: (now) => {
-        if (now > SR * 3) maxDelay = Math.max(maxDelay, jb.bufferDelay(now) / 48);
-        if (now === SR * 21) delayAt21 = jb.bufferDelay(now) / 48;
-      },
-    });
-    const s = jb.stats();
-    console.log(`${name} stalls: max buffer ms ${maxDelay.toFixed(1)}, at 21 s ${delayAt21.toFixed(1)}, target ms ${(jb.target() / 48).toFixed(1)}; ${JSON.stringify(s)}`);
-    // 60 ms of spread + lookahead and margin (~2.5 ms) + a frame in flight; uncapped, this run sat at 136 ms.
-    expect(maxDelay).toBeLessThan(70);
-    expect(s.resyncs).toBe(0);
-    // The stalled frames could not all be waited for: they are concealed and counted.
-    expect(s.late + s.lost).toBeGreaterThan(0);
-  });
-
   // Ten simulated minutes for the wasm build; the plain-JS reference runs two (it is ~30x slower under jest).
   const minutes = name === 'wasm' ? 10 : 2;
   test.each([200, -200])(`follows a sender clock %i ppm off for ${minutes} minutes: no overflow, no underrun bursts, no growing delay`, (ppm) => {

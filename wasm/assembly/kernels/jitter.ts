@@ -18,8 +18,7 @@ const RMAX: f64 = 0.002;
 const KP: f64 = 1e-5;
 const LEAK: f64 = 0.0005;
 const BIN: f64 = 24;
-/** Spread cap: BINS·BIN samples (60 ms at 48 kHz); see JB_BINS in the reference. */
-const BINS: i32 = 120;
+const BINS: i32 = 400;
 const QUANTILE: f64 = 0.97;
 
 const PRESENT: u8 = 1;
