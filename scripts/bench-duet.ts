@@ -154,7 +154,7 @@ async function startLesson(): Promise<{ teacher: Participant; student: Participa
   const dir = mkdtempSync(path.join(os.tmpdir(), 'muse-duet-'));
   const livekit = await startLiveKit({ ...PORTS, logLevel: 'warn' });
   const server = await startServer({ ...loadConfig({}), port: 0, devRooms: true, publicLiveKitUrl: livekit.url, liveKitApiUrl: livekit.httpUrl.replace(/\/$/, ''), dataDir: dir });
-  const [teacher, student] = await Promise.all([launchParticipant(440), launchParticipant(660)]);
+  const [teacher, student] = await Promise.all([launchParticipant(440, { camera: 'builtin' }), launchParticipant(660, { camera: 'builtin' })]);
   return {
     teacher,
     student,

@@ -256,7 +256,7 @@ async function main(): Promise<void> {
   const results: Partial<Record<Mode, Figures>> = {};
   try {
     for (const mode of ['speech', 'music'] as Mode[]) {
-      const [teacher, student] = await Promise.all([launchParticipant(0, { wav }), launchParticipant(1000)]);
+      const [teacher, student] = await Promise.all([launchParticipant(0, { wav, camera: 'builtin' }), launchParticipant(1000, { camera: 'builtin' })]);
       try {
         const room = `fidelity-${mode}-${Date.now()}`;
         await openDevRoom(teacher.page, base, room, 'Teacher', 'teacher');

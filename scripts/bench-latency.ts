@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const livekit = await startLiveKit({ ...PORTS, logLevel: 'warn' });
   const server = await startServer({ ...loadConfig({}), port: 0, devRooms: true, publicLiveKitUrl: livekit.url, liveKitApiUrl: livekit.httpUrl.replace(/\/$/, ''), dataDir: dir });
   const base = `http://127.0.0.1:${server.port}`;
-  const [teacher, student] = await Promise.all([launchParticipant(440), launchParticipant(660)]);
+  const [teacher, student] = await Promise.all([launchParticipant(440, { camera: 'builtin' }), launchParticipant(660, { camera: 'builtin' })]);
   const rows: Row[] = [];
   const hops: Row[] = [];
   let transport = '';

@@ -11,7 +11,7 @@ const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.inde
 
 async function main(): Promise<void> {
   const app = await startTestApp({ devRooms: false });
-  const p = await launchParticipant(440);
+  const p = await launchParticipant(440, { camera: 'builtin' });
   try {
     const signup = await fetch(`${app.url}/api/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, password: 'correct horse battery', name: 'Bench', timeZone: 'UTC', language: 'en' }) });
     const [name, value] = signup.headers.get('set-cookie')!.split(';')[0].split('=');

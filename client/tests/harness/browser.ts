@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { writeToneWav } from './audio';
+import { smallCameraFile } from './camera';
 
 export const CHROMIUM = process.env.MUSE_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -33,8 +34,12 @@ export interface Participant {
   close(): Promise<void>;
 }
 
-/** A browser whose microphone plays a sine at `toneHz`, or the WAV file `opts.wav`. */
-export async function launchParticipant(toneHz: number, opts: { viewport?: { width: number; height: number }; locale?: string; wav?: string; executablePath?: string; args?: string[] } = {}): Promise<Participant> {
+/** A browser whose microphone plays a sine at `toneHz`, or the WAV file `opts.wav`. Its camera is a
+ *  small 320×180 15 fps loop (see camera.ts), or Chromium's own 720p one with `camera: 'builtin'`. */
+export async function launchParticipant(
+  toneHz: number,
+  opts: { viewport?: { width: number; height: number }; locale?: string; wav?: string; executablePath?: string; args?: string[]; camera?: 'small' | 'builtin' } = {},
+): Promise<Participant> {
   let wav = opts.wav;
   if (!wav) {
     wav = path.join(mkdtempSync(path.join(os.tmpdir(), 'muse-chromium-')), `tone-${toneHz}.wav`);
@@ -43,7 +48,12 @@ export async function launchParticipant(toneHz: number, opts: { viewport?: { wid
   const browser = await chromium.launch({
     executablePath: opts.executablePath ?? CHROMIUM,
     headless: true,
-    args: [...CHROMIUM_FLAGS, `--use-file-for-fake-audio-capture=${wav}`, ...(opts.args ?? [])],
+    args: [
+      ...CHROMIUM_FLAGS,
+      `--use-file-for-fake-audio-capture=${wav}`,
+      ...(opts.camera === 'builtin' ? [] : [`--use-file-for-fake-video-capture=${smallCameraFile()}`]),
+      ...(opts.args ?? []),
+    ],
   });
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 }, locale: opts.locale ?? 'en-US' });
   // tsx (esbuild) wraps named functions in __name(); give evaluated functions that helper.
