@@ -27,9 +27,15 @@ const LINKS: Record<string, LinkProfile> = { seoul: SEOUL_ABU_DHABI, none: NO_IM
 const linkName = arg('--link');
 if (linkName !== null && !(linkName in LINKS)) throw new Error(`--link takes ${Object.keys(LINKS).join(' or ')}, not ${linkName}`);
 const link = linkName ? LINKS[linkName] : null;
-/** `--camera off`: both sides turn their cameras off before measuring (how much of the result is two
- *  browsers' 720p video encoders competing for this machine's cores). */
-const cameraOn = arg('--camera') !== 'off';
+/** `--camera hd` (default): Chromium's own fake camera, 720p simulcast each way; `--camera small`: the
+ *  browser tests' 320×180 15 fps camera; `--camera off`: both sides turn their cameras off before
+ *  measuring. Two browsers' 720p VP8 encoders on one 2-core machine are a load that two people's
+ *  laptops do not share; the options show how much of the result is that. */
+const CAMERAS = ['hd', 'small', 'off'] as const;
+const camera = (arg('--camera') ?? 'hd') as (typeof CAMERAS)[number];
+if (!CAMERAS.includes(camera)) throw new Error(`--camera takes ${CAMERAS.join(', ')}, not ${camera}`);
+const cameraOn = camera !== 'off';
+const CAMERA_LABEL = { hd: 'on (720p simulcast each way)', small: 'on (320×180 15 fps each way)', off: 'off' }[camera];
 process.env.MUSE_LOG_LEVEL ??= 'warn';
 const PORTS = { port: 17940, udpPort: 17942 };
 const CLICKS = 12;
@@ -148,13 +154,13 @@ async function startLesson(): Promise<{ teacher: Participant; student: Participa
   if (link) {
     const why = netLabUnavailable();
     if (why) throw new Error(`bench:duet --link cannot build its simulated network: ${why}`);
-    const lesson = await startNetLesson({ teacher: link, student: link, ports: PORTS });
+    const lesson = await startNetLesson({ teacher: link, student: link, ports: PORTS, camera: camera === 'small' ? 'small' : 'builtin' });
     return { teacher: lesson.teacher, student: lesson.student, base: lesson.appUrl, stop: () => lesson.stop() };
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'muse-duet-'));
   const livekit = await startLiveKit({ ...PORTS, logLevel: 'warn' });
   const server = await startServer({ ...loadConfig({}), port: 0, devRooms: true, publicLiveKitUrl: livekit.url, liveKitApiUrl: livekit.httpUrl.replace(/\/$/, ''), dataDir: dir });
-  const [teacher, student] = await Promise.all([launchParticipant(440, { camera: 'builtin' }), launchParticipant(660, { camera: 'builtin' })]);
+  const [teacher, student] = await Promise.all([launchParticipant(440, { camera: camera === 'small' ? 'small' : 'builtin' }), launchParticipant(660, { camera: camera === 'small' ? 'small' : 'builtin' })]);
   return {
     teacher,
     student,
@@ -201,7 +207,7 @@ async function main(): Promise<void> {
   const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
   const line = (c: string[]) => c.map((x, i) => x.padEnd(w[i])).join(' | ');
   const where = link ? `the simulated network (${linkName}: ${link.delayMs} ms ±${link.jitterMs} ms, ${link.lossPct} % loss on each browser's link, so ${2 * link.delayMs} ms one way between them)` : 'loopback';
-  process.stdout.write(`\nOne-way latency, mouth to ear (probe clicks out, onsets back), ${where} through livekit-server, cameras ${cameraOn ? 'on (720p simulcast each way)' : 'off'}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}\n`);
+  process.stdout.write(`\nOne-way latency, mouth to ear (probe clicks out, onsets back), ${where} through livekit-server, cameras ${CAMERA_LABEL}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}\n`);
   process.stdout.write(`${line(['path', 'median ms', 'p95 ms', 'n', 'buffer ms', 'concealed %', 'glitch/min', 'encode ms', 'send wait ms', 'transit ms', 'CPU T / S %', 'vs music mode'])}\n${w.map((n) => '-'.repeat(n)).join('-|-')}\n`);
   for (const r of rows) {
     const vs = r === baseline ? 'baseline' : Number.isFinite(r.medianMs) ? `${(r.medianMs / baseline.medianMs).toFixed(2)}× (${(r.medianMs - baseline.medianMs).toFixed(1)} ms)` : (r.error ?? 'no clicks came back');
@@ -212,7 +218,7 @@ async function main(): Promise<void> {
   process.stdout.write("\nCPU: each side's whole browser (all its processes) while the clicks ran, % of one core. glitch/min: the duet buffer's concealment events (frames lost or late, underruns) at the teacher.\n");
   process.stdout.write("send wait: capture thread → the student's page thread (median / p97); transit: over the fastest frame, student's page thread → teacher's page thread (median / p97), what the jitter buffer absorbs.\n");
   process.stdout.write(link ? `Target (issue 5) on an emulated link: one-way network delay (${2 * link.delayMs} ms) + ≤ 25 ms.\n` : 'Targets (issue 5): on loopback, median ≤ 25 ms, p95 ≤ 30 ms, 0 glitches per minute.\n');
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ cores: os.cpus().length, load: os.loadavg(), link: linkName ?? 'loopback', profile: link, camera: cameraOn, rows }, null, 2));
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ cores: os.cpus().length, load: os.loadavg(), link: linkName ?? 'loopback', profile: link, camera, rows }, null, 2));
 }
 
 main().catch((err) => {

@@ -177,7 +177,7 @@ const PATHS: Record<Condition['path'], (lesson: NetLesson, c: Condition, seconds
 async function main(): Promise<void> {
   const why = netLabUnavailable();
   if (why) throw new Error(`bench:network cannot build its simulated network: ${why}`);
-  const lesson = await startNetLesson({ teacher: NO_IMPAIRMENT, student: NO_IMPAIRMENT, ports: PORTS });
+  const lesson = await startNetLesson({ teacher: NO_IMPAIRMENT, student: NO_IMPAIRMENT, ports: PORTS, camera: 'builtin' });
   const parts: Part[][] = CONDITIONS.map(() => []);
   try {
     const room = `bench-net-${Date.now()}`;

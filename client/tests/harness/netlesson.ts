@@ -25,6 +25,8 @@ export interface NetLessonOptions {
   /** Signalling and media ports of this lesson's livekit-server (inside its namespace). */
   ports: { port: number; udpPort: number };
   tones?: { teacher: number; student: number };
+  /** The browsers' fake camera (see launchParticipant): the small one unless told. */
+  camera?: 'small' | 'builtin';
 }
 
 /** Builds the simulated network and everything on it; on any failure, tears down what it made. */
@@ -56,8 +58,8 @@ export async function startNetLesson(opts: NetLessonOptions): Promise<NetLesson>
     const appUrl = `http://${lab.frontIp}:${app.port}`;
     const tones = opts.tones ?? { teacher: 440, student: 660 };
     [made.teacher, made.student] = await Promise.all([
-      launchParticipant(tones.teacher, { executablePath: lab.hosts.t.chromium, args: lab.chromiumFlags(appUrl) }),
-      launchParticipant(tones.student, { executablePath: lab.hosts.s.chromium, args: lab.chromiumFlags(appUrl) }),
+      launchParticipant(tones.teacher, { executablePath: lab.hosts.t.chromium, args: lab.chromiumFlags(appUrl), camera: opts.camera }),
+      launchParticipant(tones.student, { executablePath: lab.hosts.s.chromium, args: lab.chromiumFlags(appUrl), camera: opts.camera }),
     ]);
     return { lab, emulator, livekit, app, appUrl, teacher: made.teacher, student: made.student, stop };
   } catch (err) {
