@@ -40,11 +40,15 @@ process.env.MUSE_LOG_LEVEL ??= 'warn';
 const PORTS = { port: 17940, udpPort: 17942 };
 const CLICKS = 12;
 const DUETS = [
-  { codec: 'pcm', frame: 120 },
-  { codec: 'pcm', frame: 240 },
-  { codec: 'pcm', frame: 480 },
-  { codec: 'opus', frame: 240 },
+  { codec: 'pcm', frame: 120, directReceive: true },
+  { codec: 'pcm', frame: 240, directReceive: true },
+  // The same path with packets received through LiveKit's DataReceived event, as before they were
+  // read off the data channel: the baseline for that change, in the same run (`--paths pcm-240-livekit`).
+  { codec: 'pcm', frame: 240, directReceive: false },
+  { codec: 'pcm', frame: 480, directReceive: true },
+  { codec: 'opus', frame: 240, directReceive: true },
 ] as const;
+const pathId = (d: (typeof DUETS)[number]) => `${d.codec}-${d.frame}${d.directReceive ? '' : '-livekit'}`;
 
 interface Row {
   path: string;
@@ -94,14 +98,14 @@ async function setDuet(teacher: Page, pages: Page[], on: boolean): Promise<void>
 }
 
 async function duet(teacher: Page, student: Page, o: (typeof DUETS)[number]): Promise<Row> {
-  const label = `duet, ${o.codec.toUpperCase()} ${(o.frame / 48).toFixed(1)} ms frames`;
+  const label = `duet, ${o.codec.toUpperCase()} ${(o.frame / 48).toFixed(1)} ms frames${o.directReceive ? '' : ', LiveKit receive'}`;
   for (const p of [teacher, student]) {
     await p.evaluate((opts) => {
       const s = (window as unknown as { muse: { session: { duetOptions: unknown; duetFallback: boolean } } }).muse.session;
       s.duetOptions = opts;
       // Measure the path as it is, even when it is too poor for playing together.
       s.duetFallback = false;
-    }, { codec: o.codec, frame: o.frame });
+    }, { codec: o.codec, frame: o.frame, directReceive: o.directReceive });
   }
   try {
     await setDuet(teacher, [teacher, student], true);
@@ -194,7 +198,9 @@ async function main(): Promise<void> {
     }
     rows.push(await musicMode(teacher.page));
     const only = arg('--paths')?.split(',');
-    for (const o of DUETS.filter((d) => !only || only.includes(`${d.codec}-${d.frame}`))) rows.push(await duet(teacher.page, student.page, o));
+    const unknown = only?.filter((id) => !DUETS.some((d) => pathId(d) === id));
+    if (unknown?.length) throw new Error(`--paths takes ${DUETS.map(pathId).join(', ')}; not ${unknown.join(', ')}`);
+    for (const o of DUETS.filter((d) => !only || only.includes(pathId(d)))) rows.push(await duet(teacher.page, student.page, o));
   } catch (err) {
     process.stderr.write(`teacher console:\n${teacher.logs.slice(-15).join('\n')}\nstudent console:\n${student.logs.slice(-15).join('\n')}\n`);
     throw err;
@@ -203,7 +209,7 @@ async function main(): Promise<void> {
   }
 
   const baseline = rows[0];
-  const w = [38, 10, 8, 4, 10, 11, 10, 10, 12, 14, 12, 18];
+  const w = [42, 10, 8, 4, 10, 11, 10, 10, 12, 14, 12, 18];
   const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
   const line = (c: string[]) => c.map((x, i) => x.padEnd(w[i])).join(' | ');
   const where = link ? `the simulated network (${linkName}: ${link.delayMs} ms ±${link.jitterMs} ms, ${link.lossPct} % loss on each browser's link, so ${2 * link.delayMs} ms one way between them)` : 'loopback';

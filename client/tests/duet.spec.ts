@@ -157,10 +157,16 @@ test('the teacher switches duet mode on; both hear each other through the data p
   const rate = (a: Record<string, number>, b: Record<string, number>) => ((b.audioMs - a.audioMs) / (b.pageMs - a.pageMs)).toFixed(4);
   process.stdout.write(`audio clock / page clock over the window: teacher ${rate(rT0, rT1)}, student ${rate(rS0, rS1)}\n`);
   for (const [s0, s1, r0, r1] of [[sT0, sT1, rS0, rS1], [sS0, sS1, rT0, rT1]] as const) {
-    // Nothing dropped on the sending side: not by the capture ring (a starved main thread), not
-    // given up waiting for the data channel.
-    expect(s1.captureDropped).toBe(0);
-    expect(s1.framesGivenUp).toBe(0);
+    // Nothing dropped on the sending side in the window: not by the capture ring (a starved main
+    // thread), not given up waiting for the data channel. (Before the window, while both sides
+    // re-publish their microphones and renegotiate, a loaded machine can hold the channel for over
+    // a second; the totals are printed above.)
+    expect(s1.captureDropped - s0.captureDropped).toBe(0);
+    expect(s1.framesGivenUp - s0.framesGivenUp).toBe(0);
+    // Every packet in the window was read straight off the data channel, not through LiveKit's
+    // receive path (see Duet.tapChannels).
+    expect(r1.receivedDirect - r0.receivedDirect).toBe(r1.packetsIn - r0.packetsIn);
+    expect(r1.packetsIn - r0.packetsIn).toBeGreaterThan(0);
     // Every frame sent in the window arrived (loopback: no network loss).
     expect(s1.framesOut - s0.framesOut).toBeGreaterThan(300);
     expect(r1.framesIn - r0.framesIn).toBeGreaterThanOrEqual(s1.framesOut - s0.framesOut);
@@ -192,6 +198,12 @@ test('the teacher switches duet mode on; both hear each other through the data p
 
 test('a path too lossy for playing together: the student side reports it, the teacher side falls back to music mode, and both are told', async () => {
   await teacher.page.evaluate(() => ((window as unknown as { muse: { session: { duetFallback: boolean } } }).muse.session.duetFallback = true));
+  // The first test ends with duet off; if it failed half-way, switch it off here so that this one
+  // reports its own result, not the first one's.
+  if ((await student.page.locator('[data-testid=duet-mode]').getAttribute('data-on')) === 'true') {
+    await teacher.page.getByTestId('duet-toggle').click();
+    await student.page.locator('[data-testid=duet-mode][data-on=false]').waitFor({ timeout: 10000 });
+  }
   await teacher.page.getByTestId('duet-toggle').click();
   for (const p of [student.page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
   await duetTone(student.page, 440);

@@ -7,7 +7,7 @@ import type { AudioEngine } from '../audio/engine';
 import { ProbeNode } from '../audio/ProbeNode';
 import { createDuetRing, DUET_CAPTURE_FRAMES, DuetStat, type DuetRing, duetRing, DUET_MAX_FRAME, ringAvailable, ringDropped, ringPeek, ringRelease, ringWrite, RING_WRITE_INDEX } from '../audio/duetRing';
 import { type ClockSync, nowMs } from './ClockSync.svelte';
-import { LossyPacketWriter } from './lossyPacket';
+import { LossyPacketWriter, readLossyUserPacket } from './lossyPacket';
 
 export type DuetCodec = 'opus' | 'pcm';
 
@@ -19,9 +19,12 @@ export interface DuetOptions {
   bitrate: number;
   /** Repeat the previous frame in each packet (one lost packet costs nothing). */
   redundancy: boolean;
+  /** Read duet packets straight off the data channel (false: through LiveKit's DataReceived event,
+   *  the bench's baseline for this). */
+  directReceive: boolean;
 }
 
-export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 240, bitrate: 128_000, redundancy: true };
+export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 240, bitrate: 128_000, redundancy: true, directReceive: true };
 
 /** Concealed share of the output (over the last few seconds) above which duet playing is pointless. */
 export const DUET_POOR_CONCEALED = 0.05;
@@ -234,6 +237,7 @@ export class Duet {
     this.source.connect(this.capture);
     this.room.on(RoomEvent.DataReceived, this.onData);
     this.running = true;
+    if (this.o.directReceive) this.tapChannels();
     void this.pump();
     this.timer = setInterval(() => this.readStats(), 250);
   }
@@ -250,6 +254,7 @@ export class Duet {
     if (!this.running) return;
     this.running = false;
     this.room.off(RoomEvent.DataReceived, this.onData);
+    this.untapChannels();
     if (this.timer) clearInterval(this.timer);
     this.capture?.port.postMessage('stop');
     this.playback?.port.postMessage('stop');
@@ -487,9 +492,51 @@ export class Duet {
     return this.concealedRatio > DUET_POOR_CONCEALED || (this.bufferMs ?? 0) > DUET_POOR_BUFFER_MS;
   }
 
+  /** LiveKit's lossy data channels whose messages we see first (see tapChannels). */
+  private taps: { dc: RTCDataChannel; original: RTCDataChannel['onmessage']; handler: (ev: MessageEvent) => void }[] = [];
+  /** Packets read straight off a data channel (the rest came through LiveKit's DataReceived event). */
+  private receivedDirect = 0;
+
+  /** Reads duet packets straight off LiveKit's lossy data channels and hands every other message to
+   *  LiveKit's own handler, as before. LiveKit's receive path takes an async lock, decodes each
+   *  packet into protobuf objects and emits it through the engine, the room and the participant:
+   *  at hundreds of packets a second that was, with publishData, most of the page thread's time in
+   *  duet mode. Subscriber and publisher channels both (LiveKit listens on both). Called again at
+   *  each stats period, so channels made anew by a reconnect are tapped too; until then packets
+   *  come through the DataReceived event. */
+  private tapChannels(): void {
+    const engine = this.room.engine;
+    if (!engine) return;
+    for (const sub of [true, false]) {
+      const dc = engine.dataChannelForKind(1 as DataChannelKind, sub);
+      if (!dc || this.taps.some((t) => t.dc === dc && dc.onmessage === t.handler)) continue;
+      const original = dc.onmessage;
+      const handler = (ev: MessageEvent) => {
+        if (ev.data instanceof ArrayBuffer) {
+          const p = readLossyUserPacket(new Uint8Array(ev.data));
+          if (p && p.topic === DUET_TOPIC && this.room.remoteParticipants.has(p.identity)) {
+            this.receivedDirect++;
+            this.receive(p.payload, p.identity);
+            return;
+          }
+        }
+        original?.call(dc, ev);
+      };
+      dc.onmessage = handler;
+      this.taps = this.taps.filter((t) => t.dc !== dc);
+      this.taps.push({ dc, original, handler });
+    }
+  }
+
+  private untapChannels(): void {
+    for (const t of this.taps) if (t.dc.onmessage === t.handler) t.dc.onmessage = t.original;
+    this.taps = [];
+  }
+
   private readStats(): void {
     const s = this.statsView;
     if (!s) return;
+    if (this.running && this.o.directReceive) this.tapChannels();
     const t = performance.now();
     if (this.bytesSentAt.ms > 0 && t > this.bytesSentAt.ms) this.byteRate = ((this.bytesSent - this.bytesSentAt.bytes) * 1000) / (t - this.bytesSentAt.ms);
     this.bytesSentAt = { bytes: this.bytesSent, ms: t };
@@ -516,7 +563,7 @@ export class Duet {
     return {
       bufferMs: s[DuetStat.BufferMs], targetMs: s[DuetStat.TargetMs], concealed: s[DuetStat.Concealed], output: s[DuetStat.Output],
       lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates], skips: s[DuetStat.Skips], resyncs: s[DuetStat.Resyncs],
-      packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, sentDirect: this.sentDirect, framesOut: this.framesOut,
+      packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, sentDirect: this.sentDirect, receivedDirect: this.receivedDirect, framesOut: this.framesOut,
       heldForChannel: this.heldForChannel, framesGivenUp: this.framesGivenUp, captureDropped: this.captureRing ? ringDropped(this.captureRing) : 0, playDropped: this.playRing ? ringDropped(this.playRing) : 0,
       encodeMs: this.encodeMs ?? NaN, ...this.transitSpread(), ...this.sendLagSpread(),
     };
