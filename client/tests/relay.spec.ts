@@ -38,20 +38,27 @@ afterAll(async () => {
   await livekit?.stop();
 });
 
-/** Candidate types of the selected pair of the connection carrying the other side's audio. */
-function selectedPair(p: Participant): Promise<{ local: string; protocol: string }> {
+/** Candidate types of the selected pair of the connection carrying the other side's audio: the
+ *  transport's selected pair (else a nominated, succeeded one). A pair just selected can be missing
+ *  from the stats for a moment on a loaded machine, so ask again for up to 5 s; the last answer
+ *  lists what the report had. */
+function selectedPair(p: Participant): Promise<{ local: string; protocol: string; seen?: string }> {
   return p.page.evaluate(async () => {
     type Peer = { isLocal: boolean; audio: { getRTCStatsReport(): Promise<RTCStatsReport | undefined> } | null };
     const s = (window as unknown as { muse: { session: { peers: Peer[] } } }).muse.session;
-    const report = await s.peers.find((x) => !x.isLocal && x.audio)!.audio!.getRTCStatsReport();
-    let out = { local: 'none', protocol: '' };
-    report?.forEach((st: RTCStats & Record<string, unknown>) => {
-      if (st.type === 'candidate-pair' && st.nominated && st.state === 'succeeded') {
-        const c = report.get(st.localCandidateId as string) as { candidateType: string; protocol: string };
-        out = { local: c.candidateType, protocol: c.protocol };
-      }
-    });
-    return out;
+    const until = performance.now() + 5000;
+    let seen = '';
+    for (;;) {
+      const report = await s.peers.find((x) => !x.isLocal && x.audio)!.audio!.getRTCStatsReport();
+      const stats = [...(report?.values() ?? [])] as (RTCStats & Record<string, unknown>)[];
+      const selectedId = stats.find((st) => st.type === 'transport' && st.selectedCandidatePairId)?.selectedCandidatePairId;
+      const pair = stats.find((st) => st.type === 'candidate-pair' && (st.id === selectedId || (!selectedId && st.nominated && st.state === 'succeeded')));
+      const c = pair && (report!.get(pair.localCandidateId as string) as { candidateType: string; protocol: string } | undefined);
+      if (c) return { local: c.candidateType, protocol: c.protocol };
+      seen = stats.filter((st) => st.type === 'candidate-pair' || st.type === 'transport').map((st) => `${st.type} ${String(st.state ?? st.dtlsState)}${st.nominated ? ' nominated' : ''}`).join('; ') || 'no pairs or transport';
+      if (performance.now() > until) return { local: 'none', protocol: '', seen };
+      await new Promise((r) => setTimeout(r, 250));
+    }
   });
 }
 
