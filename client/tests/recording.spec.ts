@@ -357,7 +357,9 @@ test('a clip of a passage with ffmpeg.wasm from our own server: exact (FLAC, to 
   expect(exact.channels).toBe(2);
   expect(Math.abs(exact.seconds - (end - start))).toBeLessThan(0.005);
   expect(copy.type).toBe('audio/webm');
-  expect(Math.abs(copy.seconds - (end - start))).toBeLessThan(0.05);
+  // Stream copy cuts between packets: Chromium's recorder writes 60 ms Opus packets whose wall-clock stamps wander
+  // 51–69 ms apart, so the clip may be one packet (plus that wander) longer or shorter than the range asked for.
+  expect(Math.abs(copy.seconds - (end - start))).toBeLessThan(0.07);
   // ffmpeg's core and wasm came from this server, nothing from anywhere else.
   expect(requests.some((u) => u.startsWith(`${app.url}/assets/`) && u.endsWith('.wasm') && u.includes('ffmpeg-core'))).toBe(true);
   expect(requests.filter((u) => !u.startsWith(app.url) && !u.startsWith('blob:') && !u.startsWith('data:'))).toEqual([]);

@@ -1,5 +1,6 @@
 // Clips of a recording with ffmpeg.wasm (the page's one instance, lib/ffmpeg.ts). Two ways: stream copy (instant,
-// no quality loss, cut on packet boundaries: 20 ms for Opus) and exact (decoded and cut to the sample, written as
+// no quality loss, cut on packet boundaries: Chromium's MediaRecorder writes 60 ms Opus packets, stamped by the wall
+// clock ±10 ms) and exact (decoded and cut to the sample, written as
 // FLAC; ffmpeg.wasm 0.12 crashes encoding stereo libopus, and FLAC is lossless anyway).
 import type { ApiErrorBody, ClipInfo } from '../../../shared/api';
 import { ApiError } from '../lib/api';
