@@ -10,11 +10,13 @@ import {
   type Participant,
   type TrackPublication,
   RemoteTrackPublication,
+  DefaultReconnectPolicy,
   Room,
   RoomEvent,
   Track,
   TrackEvent,
 } from 'livekit-client';
+
 import { type JoinResponse, type MetronomeSettings, parseRoomState, type Role, type RoomState } from '../../../shared/api';
 import type { AudioEngine } from '../audio/engine';
 import { MuseAnalyserNode } from '../audio/AnalyserNode';
@@ -27,6 +29,13 @@ import { ClockSync, nowMs } from './ClockSync.svelte';
 import { Duet, type DuetOptions } from './Duet.svelte';
 import { LatencyProbe } from './LatencyProbe.svelte';
 import { REPLACE_MARGIN_MS, SHARED_LEAD_MS, SharedMetronome } from './SharedMetronome.svelte';
+
+/** Retry delays after a lost connection, ms (each ±50 % at random). LiveKit's default waits up to
+ *  7 s (±50 %, so 10.5 s) between tries and gives up after ~45 s: built for rooms of many, where
+ *  thousands of clients must not hammer a restarted server. A lesson has two people, and every
+ *  second of silence after the server is back is a second of the lesson lost: a browser test saw
+ *  the teacher still reconnecting 15 s after the SFU restarted. Here: a try every 1–3 s, for ~2 minutes. */
+export const LESSON_RETRY_DELAYS_MS = [0, 300, 1000, 1500, ...Array<number>(58).fill(2000)];
 
 export type CallState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'left' | 'lost' | 'failed';
 
@@ -125,6 +134,7 @@ export class LessonSession {
       dynacast: true,
       audioOutput: speakerId ? { deviceId: speakerId } : undefined,
       disconnectOnPageLeave: true,
+      reconnectPolicy: new DefaultReconnectPolicy(LESSON_RETRY_DELAYS_MS),
     });
     this.room = room;
     const refresh = () => this.refresh();
