@@ -39,16 +39,32 @@ const CAMERA_LABEL = { hd: 'on (720p simulcast each way)', small: 'on (320×180 
 process.env.MUSE_LOG_LEVEL ??= 'warn';
 const PORTS = { port: 17940, udpPort: 17942 };
 const CLICKS = 12;
-const DUETS = [
-  { codec: 'pcm', frame: 120, directReceive: true },
-  { codec: 'pcm', frame: 240, directReceive: true },
-  // The same path with packets received through LiveKit's DataReceived event, as before they were
-  // read off the data channel: the baseline for that change, in the same run (`--paths pcm-240-livekit`).
-  { codec: 'pcm', frame: 240, directReceive: false },
-  { codec: 'pcm', frame: 480, directReceive: true },
-  { codec: 'opus', frame: 240, directReceive: true },
-] as const;
-const pathId = (d: (typeof DUETS)[number]) => `${d.codec}-${d.frame}${d.directReceive ? '' : '-livekit'}`;
+interface DuetPath {
+  codec: 'pcm' | 'opus';
+  frame: number;
+  /** false: packets received through LiveKit's DataReceived event, as before they were read off
+   *  the data channel (the baseline for that change, `pcm-240-livekit`). */
+  directReceive: boolean;
+  /** The receiver's jitter-buffer quantile (JitterOptions.quantile). */
+  quantile: number;
+}
+const DEFAULT_QUANTILE = 0.97;
+/** Rows run by default; `--paths` takes any `codec-frame[-livekit][-qDIGITS]`, e.g. pcm-240-q999
+ *  (quantile 0.999: the buffer covers more of the transit spread, fewer late frames, more delay). */
+const DUETS: DuetPath[] = [
+  { codec: 'pcm', frame: 120, directReceive: true, quantile: DEFAULT_QUANTILE },
+  { codec: 'pcm', frame: 240, directReceive: true, quantile: DEFAULT_QUANTILE },
+  { codec: 'pcm', frame: 240, directReceive: true, quantile: 0.999 },
+  { codec: 'pcm', frame: 240, directReceive: false, quantile: DEFAULT_QUANTILE },
+  { codec: 'pcm', frame: 480, directReceive: true, quantile: DEFAULT_QUANTILE },
+  { codec: 'opus', frame: 240, directReceive: true, quantile: DEFAULT_QUANTILE },
+];
+const pathId = (d: DuetPath) => `${d.codec}-${d.frame}${d.directReceive ? '' : '-livekit'}${d.quantile === DEFAULT_QUANTILE ? '' : `-q${String(d.quantile).slice(2)}`}`;
+function parsePath(id: string): DuetPath | null {
+  const m = /^(pcm|opus)-(120|240|480)(-livekit)?(?:-q(\d{1,4}))?$/.exec(id);
+  if (!m) return null;
+  return { codec: m[1] as DuetPath['codec'], frame: Number(m[2]), directReceive: !m[3], quantile: m[4] ? Number(`0.${m[4]}`) : DEFAULT_QUANTILE };
+}
 
 interface Row {
   path: string;
@@ -63,7 +79,9 @@ interface Row {
   /** CPU of each side's whole browser (all its processes) while the clicks ran, % of one core. */
   cpuTeacherPct: number | null;
   cpuStudentPct: number | null;
-  /** Concealment events of the duet jitter buffer (frames lost or late, underruns) per minute, at the teacher. */
+  /** Glitches a listener hears at the teacher per minute: stretches of concealed output (however many
+   *  frames each covers; skips count). This once summed frames lost + late + underruns,
+   *  which counted every late frame twice (it is concealed as lost first) and a 50 ms stall as 10 glitches. */
   glitchesPerMin: number | null;
   /** Where the duet path's time goes, at the teacher (frames of the last seconds), ms: wait between the
    *  capture thread and the sending page thread at the student (median, p97), and transit from there to
@@ -97,15 +115,15 @@ async function setDuet(teacher: Page, pages: Page[], on: boolean): Promise<void>
   for (const p of pages) await p.locator(`[data-testid=duet-mode][data-on=${on}][data-running=${on}]`).waitFor({ timeout: 60000 });
 }
 
-async function duet(teacher: Page, student: Page, o: (typeof DUETS)[number]): Promise<Row> {
-  const label = `duet, ${o.codec.toUpperCase()} ${(o.frame / 48).toFixed(1)} ms frames${o.directReceive ? '' : ', LiveKit receive'}`;
+async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
+  const label = `duet, ${o.codec.toUpperCase()} ${(o.frame / 48).toFixed(1)} ms frames${o.directReceive ? '' : ', LiveKit receive'}${o.quantile === DEFAULT_QUANTILE ? '' : `, buffer q${o.quantile}`}`;
   for (const p of [teacher, student]) {
     await p.evaluate((opts) => {
       const s = (window as unknown as { muse: { session: { duetOptions: unknown; duetFallback: boolean } } }).muse.session;
       s.duetOptions = opts;
       // Measure the path as it is, even when it is too poor for playing together.
       s.duetFallback = false;
-    }, { codec: o.codec, frame: o.frame, directReceive: o.directReceive });
+    }, { codec: o.codec, frame: o.frame, directReceive: o.directReceive, quantile: o.quantile });
   }
   try {
     await setDuet(teacher, [teacher, student], true);
@@ -125,7 +143,7 @@ async function duet(teacher: Page, student: Page, o: (typeof DUETS)[number]): Pr
     const t0 = Date.now();
     const series: string[] = [];
     const sampler = process.env.MUSE_BENCH_DEBUG
-      ? setInterval(() => void stats(teacher).then((x) => series.push(['bufferMs', 'late', 'lost', 'underruns', 'skips', 'resyncs', 'received'].map((k) => `${k} ${Math.round(x[k])}`).join(' '))).catch(() => {}), 1000)
+      ? setInterval(() => void stats(teacher).then((x) => series.push(['bufferMs', 'late', 'lost', 'underruns', 'skips', 'resyncs', 'episodes', 'received'].map((k) => `${k} ${Math.round(x[k])}`).join(' '))).catch(() => {}), 1000)
       : null;
     const events = await teacher.evaluate(async (clicks) => {
       const w = window as unknown as { muse: { duetProbe: { events: unknown[] } } };
@@ -143,7 +161,7 @@ async function duet(teacher: Page, student: Page, o: (typeof DUETS)[number]): Pr
     const [cpuTeacherPct, cpuStudentPct] = cpuPct(c0, cpuOf(), seconds);
     const ms = oneWayLatenciesMs(events as ProbeEvent[]);
     const concealedPct = (100 * (after.concealed - before.concealed)) / Math.max(1, after.output - before.output);
-    const glitches = ['lost', 'late', 'underruns'].reduce((n, k) => n + after[k] - before[k], 0);
+    const glitches = after.episodes - before.episodes;
     return { path: label, medianMs: median(ms), p95Ms: percentile(ms, 95), n: ms.length, bufferMs: after.bufferMs, concealedPct, encodeMs: after.encodeMs, cpuTeacherPct, cpuStudentPct, glitchesPerMin: (glitches * 60) / seconds,
       sendLagP50Ms: sender.sendLagP50Ms, sendLagP97Ms: sender.sendLagP97Ms, transitP50Ms: after.transitP50Ms, transitP97Ms: after.transitP97Ms };
   } catch (err) {
@@ -198,9 +216,9 @@ async function main(): Promise<void> {
     }
     rows.push(await musicMode(teacher.page));
     const only = arg('--paths')?.split(',');
-    const unknown = only?.filter((id) => !DUETS.some((d) => pathId(d) === id));
-    if (unknown?.length) throw new Error(`--paths takes ${DUETS.map(pathId).join(', ')}; not ${unknown.join(', ')}`);
-    for (const o of DUETS.filter((d) => !only || only.includes(pathId(d)))) rows.push(await duet(teacher.page, student.page, o));
+    const unknown = only?.filter((id) => !parsePath(id));
+    if (unknown?.length) throw new Error(`--paths takes codec-frame[-livekit][-qDIGITS] (pcm or opus; 120, 240 or 480), e.g. ${DUETS.map(pathId).join(', ')}; not ${unknown.join(', ')}`);
+    for (const o of only ? only.map((id) => parsePath(id)!) : DUETS) rows.push(await duet(teacher.page, student.page, o));
   } catch (err) {
     process.stderr.write(`teacher console:\n${teacher.logs.slice(-15).join('\n')}\nstudent console:\n${student.logs.slice(-15).join('\n')}\n`);
     throw err;
@@ -221,7 +239,7 @@ async function main(): Promise<void> {
     const transit = r.transitP50Ms === undefined ? '–' : `+${f(r.transitP50Ms)} / +${f(r.transitP97Ms)}`;
     process.stdout.write(`${line([r.path, f(r.medianMs), f(r.p95Ms), String(r.n), f(r.bufferMs), f(r.concealedPct, 2), f(r.glitchesPerMin), f(r.encodeMs, 3), lag, transit, `${f(r.cpuTeacherPct, 0)} / ${f(r.cpuStudentPct, 0)}`, vs])}\n`);
   }
-  process.stdout.write("\nCPU: each side's whole browser (all its processes) while the clicks ran, % of one core. glitch/min: the duet buffer's concealment events (frames lost or late, underruns) at the teacher.\n");
+  process.stdout.write("\nCPU: each side's whole browser (all its processes) while the clicks ran, % of one core. glitch/min: stretches of concealed output at the teacher (each counts once, however many frames it covers).\n");
   process.stdout.write("send wait: capture thread → the student's page thread (median / p97); transit: over the fastest frame, student's page thread → teacher's page thread (median / p97), what the jitter buffer absorbs.\n");
   process.stdout.write(link ? `Target (issue 5) on an emulated link: one-way network delay (${2 * link.delayMs} ms) + ≤ 25 ms.\n` : 'Targets (issue 5): on loopback, median ≤ 25 ms, p95 ≤ 30 ms, 0 glitches per minute.\n');
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ cores: os.cpus().length, load: os.loadavg(), link: linkName ?? 'loopback', profile: link, camera, rows }, null, 2));

@@ -30,8 +30,12 @@ export const JB_LEAK = 0.0005;
 /** Spread histogram: bins of JB_BIN samples (0.5 ms at 48 kHz) up to JB_BINS·JB_BIN. */
 export const JB_BIN = 24;
 export const JB_BINS = 400;
-/** The spread is this quantile of the recent relative delays: rare stragglers do not set the delay. */
+/** The spread is by default this quantile of the recent relative delays: rare stragglers do not set the delay. */
 export const JB_QUANTILE = 0.97;
+/** The histogram's memory (tau) starts at JB_TAU0 seconds and grows by JB_TAU_GROWTH per second
+ *  since the first frame, up to 8 s: what the first moments showed fades within seconds. */
+export const JB_TAU0 = 0.25;
+export const JB_TAU_GROWTH = 0.5;
 
 /** Result of put(). */
 export enum JbPut {
@@ -54,6 +58,8 @@ export interface JitterStats {
   underruns: number;
   skips: number;
   resyncs: number;
+  /** Stretches of concealed output (however many frames each covers): what a listener hears as glitches. */
+  episodes: number;
   /** Output samples weighted by how much of them came from concealment. */
   concealed: number;
   output: number;
@@ -68,6 +74,8 @@ export class JitterBufferRef {
   private hold = 480;
   private fade = 1920;
   private tau = 8 * 48000;
+  private quantile = JB_QUANTILE;
+  private startArrival = 0;
   private readonly ring = new Float32Array(JB_RING);
   private readonly slotExt = new Float64Array(JB_SLOTS);
   private readonly slotState = new Uint8Array(JB_SLOTS);
@@ -92,10 +100,11 @@ export class JitterBufferRef {
   private ratio = 1;
   private pendingFrame = -1;
   private firstExt = 0;
-  readonly stats: JitterStats = { received: 0, duplicates: 0, late: 0, lost: 0, underruns: 0, skips: 0, resyncs: 0, concealed: 0, output: 0 };
+  readonly stats: JitterStats = { received: 0, duplicates: 0, late: 0, lost: 0, underruns: 0, skips: 0, resyncs: 0, episodes: 0, concealed: 0, output: 0 };
 
   /** frame: samples per packet; initialMs: delay at start; extraMs: safety margin over the measured spread; skipMs: excess delay that is skipped rather than resampled away. */
-  setup(sampleRate: number, frame: number, initialMs: number, extraMs: number, skipMs: number): void {
+  setup(sampleRate: number, frame: number, initialMs: number, extraMs: number, skipMs: number, quantile = JB_QUANTILE): void {
+    this.quantile = Math.min(0.9999, Math.max(0.5, quantile));
     this.sr = sampleRate;
     this.F = Math.min(JB_MAX_FRAME, Math.max(JB_LOOK + 8, frame | 0));
     this.init = Math.round((initialMs * sampleRate) / 1000);
@@ -127,6 +136,7 @@ export class JitterBufferRef {
     this.lastArrival = 0;
     this.ratio = 1;
     this.pendingFrame = -1;
+    this.startArrival = 0;
     for (const k of Object.keys(this.stats) as (keyof JitterStats)[]) this.stats[k] = 0;
   }
 
@@ -151,6 +161,7 @@ export class JitterBufferRef {
       this.firstExt = ext;
       this.minTransit = transit;
       this.lastArrival = arrival;
+      this.startArrival = arrival;
     } else {
       const cur = Math.floor(this.readPos / F);
       if (ext - cur >= JB_SLOTS - 4 || ext < cur - JB_SLOTS) {
@@ -162,17 +173,20 @@ export class JitterBufferRef {
         this.maxExt = ext;
         this.lastExt = ext;
         this.lastArrival = arrival;
+        this.startArrival = arrival;
         this.store(ext, pcm);
         return JbPut.Resync;
       }
     }
     // Transit statistics (late packets count too: they say how late packets come): the
     // minimum leaks upward (so it follows a slower sender clock); the spread above it is a
-    // quantile of a histogram that forgets with time constant tau.
+    // quantile of a histogram that forgets with time constant tau, short at first (the switch to
+    // duet mode stalls both page threads, and that start should not set the delay for 8 s).
     const dt = Math.max(0, arrival - this.lastArrival);
     this.lastArrival = Math.max(this.lastArrival, arrival);
     this.minTransit = Math.min(transit, this.minTransit + JB_LEAK * dt);
-    this.addSpread(transit - this.minTransit, Math.exp(-dt / this.tau));
+    const tau = Math.min(this.tau, JB_TAU0 * this.sr + JB_TAU_GROWTH * (arrival - this.startArrival));
+    this.addSpread(transit - this.minTransit, Math.exp(-dt / tau));
     const slot = ext & (JB_SLOTS - 1);
     if (this.slotExt[slot] === ext) {
       if (this.slotState[slot] === PRESENT) {
@@ -205,7 +219,7 @@ export class JitterBufferRef {
     this.bins[bin] += 1;
     total += 1;
     this.binTotal = total;
-    const tail = (1 - JB_QUANTILE) * total;
+    const tail = (1 - this.quantile) * total;
     let acc = 0;
     let b = JB_BINS - 1;
     for (; b > 0; b--) {
@@ -326,6 +340,7 @@ export class JitterBufferRef {
         this.genOn = true;
         this.genCount = 0;
         this.period = this.findPeriod();
+        this.stats.episodes++;
       }
       if (ok) this.w = Math.min(1, this.w + step);
       else this.w = Math.max(0, this.w - step);

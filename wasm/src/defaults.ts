@@ -72,5 +72,8 @@ export interface JitterOptions {
   extraMs: number;
   /** Excess delay above this is skipped (with a crossfade) rather than resampled away, ms. */
   skipMs: number;
+  /** Quantile of the recent transit spread the delay covers (0.9–0.9999): higher plays fewer late
+   *  frames as concealment and adds delay. */
+  quantile: number;
 }
-export const JITTER_DEFAULTS: JitterOptions = { frame: 480, initialMs: 5, extraMs: 1, skipMs: 15 };
+export const JITTER_DEFAULTS: JitterOptions = { frame: 480, initialMs: 5, extraMs: 1, skipMs: 15, quantile: 0.97 };

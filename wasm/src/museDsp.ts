@@ -59,7 +59,7 @@ export interface MuseDspExports {
   onsetReset(): void;
   onsetPush(ptr: number, n: number, blockStart: number): number;
   onsetTime(): number;
-  jbSetup(sampleRate: number, frame: number, initialMs: number, extraMs: number, skipMs: number): void;
+  jbSetup(sampleRate: number, frame: number, initialMs: number, extraMs: number, skipMs: number, quantile: number): void;
   jbFramePtr(): number;
   jbOutPtr(): number;
   jbFrameSize(): number;
@@ -84,6 +84,8 @@ export interface JitterStats {
   underruns: number;
   skips: number;
   resyncs: number;
+  /** Stretches of concealed output, however many frames each covers: what a listener hears as glitches. */
+  episodes: number;
   /** Output samples weighted by how much of each was concealment. */
   concealed: number;
   output: number;
@@ -308,7 +310,7 @@ function wrap(raw: MuseDspExports): MuseDsp {
     onsetReset: () => raw.onsetReset(),
     jitterSetup(sampleRate, options) {
       const o = { ...JITTER_DEFAULTS, ...options };
-      raw.jbSetup(sampleRate, o.frame, o.initialMs, o.extraMs, o.skipMs);
+      raw.jbSetup(sampleRate, o.frame, o.initialMs, o.extraMs, o.skipMs, o.quantile);
     },
     jitterFrame() {
       jbViews();
@@ -333,6 +335,7 @@ function wrap(raw: MuseDspExports): MuseDsp {
       s.underruns = raw.jbCount(4);
       s.skips = raw.jbCount(5);
       s.resyncs = raw.jbCount(6);
+      s.episodes = raw.jbCount(7);
       s.concealed = raw.jbConcealed();
       s.output = raw.jbOutput();
       return s;

@@ -109,5 +109,7 @@ export const enum DuetStat {
   Frame = 9,
   Skips = 10,
   Resyncs = 11,
-  Length = 12,
+  /** Stretches of concealed output (see JitterStats.episodes). */
+  Episodes = 12,
+  Length = 13,
 }

@@ -22,9 +22,11 @@ export interface DuetOptions {
   /** Read duet packets straight off the data channel (false: through LiveKit's DataReceived event,
    *  the bench's baseline for this). */
   directReceive: boolean;
+  /** Quantile of the transit spread the receiver's jitter buffer covers (JitterOptions.quantile). */
+  quantile: number;
 }
 
-export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 240, bitrate: 128_000, redundancy: true, directReceive: true };
+export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 240, bitrate: 128_000, redundancy: true, directReceive: true, quantile: 0.97 };
 
 /** Concealed share of the output (over the last few seconds) above which duet playing is pointless. */
 export const DUET_POOR_CONCEALED = 0.05;
@@ -219,7 +221,7 @@ export class Duet {
       numberOfInputs: 0,
       numberOfOutputs: 1,
       outputChannelCount: [2],
-      processorOptions: { module: this.engine.dsp, ring: playSab, stats, frame: this.o.frame },
+      processorOptions: { module: this.engine.dsp, ring: playSab, stats, frame: this.o.frame, quantile: this.o.quantile },
     });
     this.playback.connect(ctx.destination);
     this.analyser = ctx.createAnalyser();
@@ -562,7 +564,7 @@ export class Duet {
     if (!s) return {};
     return {
       bufferMs: s[DuetStat.BufferMs], targetMs: s[DuetStat.TargetMs], concealed: s[DuetStat.Concealed], output: s[DuetStat.Output],
-      lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates], skips: s[DuetStat.Skips], resyncs: s[DuetStat.Resyncs],
+      lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates], skips: s[DuetStat.Skips], resyncs: s[DuetStat.Resyncs], episodes: s[DuetStat.Episodes],
       packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, sentDirect: this.sentDirect, receivedDirect: this.receivedDirect, framesOut: this.framesOut,
       heldForChannel: this.heldForChannel, framesGivenUp: this.framesGivenUp, captureDropped: this.captureRing ? ringDropped(this.captureRing) : 0, playDropped: this.playRing ? ringDropped(this.playRing) : 0,
       encodeMs: this.encodeMs ?? NaN, ...this.transitSpread(), ...this.sendLagSpread(),

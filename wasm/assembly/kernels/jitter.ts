@@ -19,7 +19,9 @@ const KP: f64 = 1e-5;
 const LEAK: f64 = 0.0005;
 const BIN: f64 = 24;
 const BINS: i32 = 400;
-const QUANTILE: f64 = 0.97;
+/** The histogram's memory starts at TAU0 seconds and grows by TAU_GROWTH per second of playing, up to tau. */
+const TAU0: f64 = 0.25;
+const TAU_GROWTH: f64 = 0.5;
 
 const PRESENT: u8 = 1;
 const LOST: u8 = 2;
@@ -41,6 +43,9 @@ let skipAt: f64 = 720;
 let hold: i32 = 480;
 let fade: f64 = 1920;
 let tau: f64 = 384000;
+let tau0: f64 = 12000;
+let quantile: f64 = 0.97;
+let startArrival: f64 = 0;
 let h: i32 = 0;
 let started = false;
 let lastExt: i64 = 0;
@@ -66,11 +71,12 @@ let sLost: i32 = 0;
 let sUnderruns: i32 = 0;
 let sSkips: i32 = 0;
 let sResyncs: i32 = 0;
+let sEpisodes: i32 = 0;
 let sConcealed: f64 = 0;
 let sOutput: f64 = 0;
 
-/** Frames of `frame` samples (clamped to 76..480); delays in ms: at start, margin over the spread, excess that is skipped. Clears everything. */
-export function jbSetup(sampleRate: f32, frame: i32, initialMs: f32, extraMs: f32, skipMs: f32): void {
+/** Frames of `frame` samples (clamped to 76..480); delays in ms: at start, margin over the spread, excess that is skipped; the spread's quantile (clamped to 0.5..0.9999). Clears everything. */
+export function jbSetup(sampleRate: f32, frame: i32, initialMs: f32, extraMs: f32, skipMs: f32, q: f64): void {
   const sr = <f64>sampleRate;
   F = min(JB_MAX_FRAME, max(LOOK + 8, frame));
   init = Math.round((<f64>initialMs * sr) / 1000);
@@ -79,6 +85,8 @@ export function jbSetup(sampleRate: f32, frame: i32, initialMs: f32, extraMs: f3
   hold = <i32>Math.round(sr * 0.01);
   fade = Math.round(sr * 0.04);
   tau = 8 * sr;
+  tau0 = TAU0 * sr;
+  quantile = Math.min(0.9999, Math.max(0.5, q));
   memory.fill(RING, 0, JB_RING * 4);
   memory.fill(HISTORY, 0, HIST * 4);
   memory.fill(SLOT_STATE, 0, JB_SLOTS);
@@ -109,6 +117,8 @@ export function jbSetup(sampleRate: f32, frame: i32, initialMs: f32, extraMs: f3
   sUnderruns = 0;
   sSkips = 0;
   sResyncs = 0;
+  sEpisodes = 0;
+  startArrival = 0;
   sConcealed = 0;
   sOutput = 0;
 }
@@ -152,6 +162,7 @@ export function jbPut(seq: u32, n: i32, arrival: f64): i32 {
     firstExt = ext;
     minTransit = transit;
     lastArrival = arrival;
+    startArrival = arrival;
   } else {
     const cur = frameOf(readPos);
     if (ext - cur >= <i64>(JB_SLOTS - 4) || ext < cur - <i64>JB_SLOTS) {
@@ -162,6 +173,7 @@ export function jbPut(seq: u32, n: i32, arrival: f64): i32 {
       maxExt = ext;
       lastExt = ext;
       lastArrival = arrival;
+      startArrival = arrival;
       storeFrame(ext);
       return 3;
     }
@@ -169,7 +181,9 @@ export function jbPut(seq: u32, n: i32, arrival: f64): i32 {
   const dt = Math.max(0, arrival - lastArrival);
   lastArrival = Math.max(lastArrival, arrival);
   minTransit = Math.min(transit, minTransit + LEAK * dt);
-  addSpread(transit - minTransit, Math.exp(-dt / tau));
+  // The memory grows with playing time, so what the first moments showed (the switch to duet
+  // mode itself stalls both page threads) fades within seconds, not tau.
+  addSpread(transit - minTransit, Math.exp(-dt / Math.min(tau, tau0 + TAU_GROWTH * (arrival - startArrival))));
   const slot = slotOf(ext);
   if (extAt(slot) == ext) {
     if (load<u8>(SLOT_STATE + slot) == PRESENT) {
@@ -202,7 +216,7 @@ function addSpread(d: f64, keep: f64): void {
   const bp = HISTOGRAM + (<usize>bin << 3);
   store<f64>(bp, load<f64>(bp) + 1);
   total += 1;
-  const tail = (1 - QUANTILE) * total;
+  const tail = (1 - quantile) * total;
   let acc: f64 = 0;
   let b = BINS - 1;
   for (; b > 0; b--) {
@@ -297,6 +311,7 @@ export function jbPull(n: i32, now: f64): void {
       genOn = true;
       genCount = 0;
       period = findPeriod();
+      sEpisodes++;
     }
     if (ok) w = Math.min(1, w + step);
     else w = Math.max(0, w - step);
@@ -382,7 +397,7 @@ export function jbRatio(): f64 {
 export function jbSpread(): f64 {
   return spread;
 }
-/** Counters: 0 received, 1 duplicates, 2 late, 3 lost, 4 underruns, 5 skips, 6 resyncs. */
+/** Counters: 0 received, 1 duplicates, 2 late, 3 lost, 4 underruns, 5 skips, 6 resyncs, 7 concealment episodes. */
 export function jbCount(which: i32): i32 {
   switch (which) {
     case 0: return sReceived;
@@ -392,6 +407,7 @@ export function jbCount(which: i32): i32 {
     case 4: return sUnderruns;
     case 5: return sSkips;
     case 6: return sResyncs;
+    case 7: return sEpisodes;
     default: return 0;
   }
 }

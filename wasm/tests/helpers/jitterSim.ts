@@ -5,12 +5,12 @@
 import { rng } from './signals.ts';
 
 export interface JitterImpl {
-  setup(sampleRate: number, frame: number, initialMs: number, extraMs: number, skipMs: number): void;
+  setup(sampleRate: number, frame: number, initialMs: number, extraMs: number, skipMs: number, quantile?: number): void;
   put(seq: number, pcm: Float32Array, n: number, arrival: number): number;
   pull(out: Float32Array, n: number, now: number): void;
   bufferDelay(now: number): number;
   target(): number;
-  stats(): { received: number; duplicates: number; late: number; lost: number; underruns: number; skips: number; resyncs: number; concealed: number; output: number };
+  stats(): { received: number; duplicates: number; late: number; lost: number; underruns: number; skips: number; resyncs: number; episodes: number; concealed: number; output: number };
 }
 
 export interface LinkOptions {

@@ -11,6 +11,7 @@ export interface DuetPlaybackOptions {
   /** DuetStat.Length Float64 slots. */
   stats: SharedArrayBuffer;
   frame: number;
+  quantile: number;
 }
 
 class DuetPlaybackProcessor extends AudioWorkletProcessor {
@@ -20,12 +21,14 @@ class DuetPlaybackProcessor extends AudioWorkletProcessor {
   private readonly counters: JitterStats;
   private quanta = 0;
   private running = true;
+  private readonly quantile: number;
 
   constructor(options: { processorOptions: DuetPlaybackOptions }) {
     super();
     const o = options.processorOptions;
     this.dsp = createMuseDsp(o.module);
-    this.dsp.jitterSetup(sampleRate, { frame: o.frame });
+    this.quantile = o.quantile;
+    this.dsp.jitterSetup(sampleRate, { frame: o.frame, quantile: o.quantile });
     this.ring = duetRing(o.ring);
     this.out = new Float64Array(o.stats);
     this.counters = this.dsp.jitterStats();
@@ -40,7 +43,7 @@ class DuetPlaybackProcessor extends AudioWorkletProcessor {
       const slot = ringPeek(r);
       const n = r.meta[slot * 2 + 1];
       // A new frame size (the sender changed it): start the buffer over at that size.
-      if (n !== dsp.jitterFrameSize()) dsp.jitterSetup(sampleRate, { frame: n });
+      if (n !== dsp.jitterFrameSize()) dsp.jitterSetup(sampleRate, { frame: n, quantile: this.quantile });
       dsp.jitterFrame().set(r.data.subarray(slot * DUET_MAX_FRAME, slot * DUET_MAX_FRAME + n));
       dsp.jitterPut(r.meta[slot * 2] >>> 0, n, currentFrame);
       ringRelease(r);
@@ -64,6 +67,7 @@ class DuetPlaybackProcessor extends AudioWorkletProcessor {
       o[DuetStat.Duplicates] = s.duplicates;
       o[DuetStat.Skips] = s.skips;
       o[DuetStat.Resyncs] = s.resyncs;
+      o[DuetStat.Episodes] = s.episodes;
       o[DuetStat.Frame] = currentFrame;
     }
     return true;
