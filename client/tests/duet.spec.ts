@@ -188,6 +188,23 @@ test('the teacher switches duet mode on; both hear each other through the data p
   await teacher.page.screenshot({ path: path.join(process.cwd(), 'test-results', 'duet-teacher.png') });
   await student.page.screenshot({ path: path.join(process.cwd(), 'test-results', 'duet-student.png') });
 
+  // Each side chooses how much jitter its own buffer covers: the student picks "Steady"; that
+  // reaches the student's playback worklet while it plays (no restart: the tone goes on), the
+  // teacher's buffer stays "Tight", and the choice is remembered in the student's browser.
+  expect(await student.page.getByTestId('duet-buffer-mode').getAttribute('data-mode')).toBe('tight');
+  const q = (p: Page) => p.evaluate(() => (window as unknown as { muse: { session: { duet: { bufferStats(): Record<string, number> } } } }).muse.session.duet.bufferStats().quantile);
+  expect(await q(student.page)).toBeCloseTo(0.97, 6);
+  const resyncsBefore = (await stats(student.page)).resyncs;
+  await student.page.getByTestId('duet-buffer-steady').click();
+  await student.page.waitForFunction(() => (window as unknown as { muse: { session: { duet: { bufferStats(): Record<string, number> } } } }).muse.session.duet.bufferStats().quantile > 0.99, null, { timeout: 5000 });
+  expect(await q(student.page)).toBeCloseTo(0.995, 6);
+  expect(await q(teacher.page)).toBeCloseTo(0.97, 6);
+  expect(await student.page.getByTestId('duet-buffer-steady').getAttribute('aria-checked')).toBe('true');
+  expect(await student.page.evaluate(() => localStorage.getItem('muse.duetBuffer'))).toBe('steady');
+  await duetTone(student.page, 440);
+  expect((await stats(student.page)).resyncs).toBe(resyncsBefore);
+  await student.page.getByTestId('duet-buffer-mode').screenshot({ path: path.join(process.cwd(), 'test-results', 'duet-buffer-choice.png') });
+
   // Off again: WebRTC audio comes back, music mode stays on.
   await teacher.page.getByTestId('duet-toggle').click();
   await student.page.locator('[data-testid=duet-mode][data-on=false]').waitFor({ timeout: 10000 });
@@ -207,9 +224,13 @@ test('a path too lossy for playing together: the student side reports it, the te
     await teacher.page.getByTestId('duet-toggle').click();
     await student.page.locator('[data-testid=duet-mode][data-on=false]').waitFor({ timeout: 10000 });
   }
+  await student.page.evaluate(() => localStorage.setItem('muse.duetBuffer', 'steady'));
   await teacher.page.getByTestId('duet-toggle').click();
   for (const p of [student.page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
   await duetTone(student.page, 440);
+  // A buffer choice stored in the browser (the first test checks that a click stores it) is this duet's from the start.
+  expect(await student.page.getByTestId('duet-buffer-mode').getAttribute('data-mode')).toBe('steady');
+  expect((await stats(student.page)).quantile).toBeCloseTo(0.995, 6);
   // Nine packets in ten from the teacher are lost on their way to the student: the student's buffer conceals
   // most of what it plays, its packets tell the teacher so, and the teacher's side ends duet mode after 3 s of it.
   const lossy = Date.now();

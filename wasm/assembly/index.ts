@@ -34,5 +34,5 @@ export function outputPtr(): usize {
   return OUTPUT;
 }
 export {
-  jbSetup, jbFramePtr, jbOutPtr, jbFrameSize, jbPut, jbPull, jbTarget, jbDelay, jbBufferDelay, jbRatio, jbSpread, jbCount, jbConcealed, jbOutput,
+  jbSetup, jbFramePtr, jbOutPtr, jbFrameSize, jbPut, jbPull, jbTarget, jbDelay, jbBufferDelay, jbRatio, jbSpread, jbCount, jbConcealed, jbOutput, jbSetQuantile, jbQuantile,
 } from "./kernels/jitter";

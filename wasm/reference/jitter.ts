@@ -140,6 +140,15 @@ export class JitterBufferRef {
     for (const k of Object.keys(this.stats) as (keyof JitterStats)[]) this.stats[k] = 0;
   }
 
+  /** Changes the spread's quantile without clearing anything (the target moves at the next frame). */
+  setQuantile(q: number): void {
+    this.quantile = Math.min(0.9999, Math.max(0.5, q));
+  }
+
+  get spreadQuantile(): number {
+    return this.quantile;
+  }
+
   /** Frame size in samples. */
   get frame(): number {
     return this.F;

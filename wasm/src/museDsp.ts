@@ -69,6 +69,8 @@ export interface MuseDspExports {
   jbDelay(now: number): number;
   jbBufferDelay(now: number): number;
   jbRatio(): number;
+  jbSetQuantile(q: number): void;
+  jbQuantile(): number;
   jbSpread(): number;
   jbCount(which: number): number;
   jbConcealed(): number;
@@ -195,6 +197,9 @@ export interface MuseDsp {
   /** Read ratio now (1 ± 0.002). */
   jitterRatio(): number;
   jitterFrameSize(): number;
+  /** Changes JitterOptions.quantile without clearing the buffer. */
+  jitterSetQuantile(q: number): void;
+  jitterQuantile(): number;
   /** Copies the counters into `out` (a fresh object when omitted). */
   jitterStats(out?: JitterStats): JitterStats;
 }
@@ -326,6 +331,8 @@ function wrap(raw: MuseDspExports): MuseDsp {
     jitterBufferDelay: (now) => raw.jbBufferDelay(now),
     jitterRatio: () => raw.jbRatio(),
     jitterFrameSize: () => raw.jbFrameSize(),
+    jitterSetQuantile: (q) => raw.jbSetQuantile(q),
+    jitterQuantile: () => raw.jbQuantile(),
     jitterStats(out) {
       const s = out ?? ({} as JitterStats);
       s.received = raw.jbCount(0);

@@ -18,6 +18,7 @@ function reference(): JitterImpl {
     pull: (out, n, now) => jb.pull(out, n, now),
     bufferDelay: (now) => jb.bufferDelay(now),
     target: () => jb.target(),
+    setQuantile: (q) => jb.setQuantile(q),
     stats: () => ({ ...jb.stats }),
   };
 }
@@ -36,6 +37,7 @@ function wasm(): JitterImpl {
     },
     bufferDelay: (now) => dsp.jitterBufferDelay(now),
     target: () => dsp.jitterTarget(),
+    setQuantile: (q) => dsp.jitterSetQuantile(q),
     stats: () => dsp.jitterStats(),
   };
 }
@@ -197,6 +199,29 @@ describe.each(impls)('jitter buffer (%s)', (name, make) => {
     // At 0.995 the delay covers them: none late, for ~12 ms more delay.
     expect(result[0.995].late).toBe(0);
     expect(result[0.995].bufferMs).toBeGreaterThan(result[0.97].bufferMs + 8);
+  });
+
+  test('changes its quantile while playing: the delay moves to the new target without a reset or a jump', () => {
+    const hold = new Map<number, number>();
+    for (let f = 5; f < 2400; f += 40) hold.set(f, 12);
+    const jb = fresh(240);
+    const at: Record<number, number> = {};
+    let lateAt8 = 0;
+    const r = runLink(jb, {
+      seconds: 12, frame: 240, hold, jitterMs: 0.5, seed: 9,
+      probe: (now, _o, impl) => {
+        if (now < 4 * SR && now + 128 >= 4 * SR) impl.setQuantile(0.995);
+        if (now < 8 * SR && now + 128 >= 8 * SR) lateAt8 = impl.stats().late;
+        if (now % SR < 128) at[Math.floor(now / SR)] = impl.bufferDelay(now) / 48;
+      },
+    });
+    const s = jb.stats();
+    console.log(`${name} set quantile: buffer ms at 3 s ${at[3].toFixed(1)}, 6 s ${at[6].toFixed(1)}, 11 s ${at[11].toFixed(1)}; late after 8 s ${s.late - lateAt8}; ${JSON.stringify(s)}`);
+    expect(s.resyncs).toBe(0);
+    expect(at[3]).toBeLessThan(6);
+    expect(at[6]).toBeGreaterThan(at[3] + 8);
+    expect(s.late - lateAt8).toBe(0);
+    expect(r.maxJump).toBeLessThan(MAX_STEP);
   });
 
   // Ten simulated minutes for the wasm build; the plain-JS reference runs two (it is ~30x slower under jest).

@@ -111,5 +111,7 @@ export const enum DuetStat {
   Resyncs = 11,
   /** Stretches of concealed output (see JitterStats.episodes). */
   Episodes = 12,
-  Length = 13,
+  /** The jitter buffer's spread quantile now. */
+  Quantile = 13,
+  Length = 14,
 }

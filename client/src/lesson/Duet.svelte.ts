@@ -28,6 +28,22 @@ export interface DuetOptions {
 
 export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 240, bitrate: 128_000, redundancy: true, directReceive: true, quantile: 0.97 };
 
+/** How much of the arrival jitter the listener's buffer covers: 'tight' plays late frames as
+ *  repairs for the lowest delay, 'steady' waits for nearly all of them (bench:duet on one 2-core
+ *  machine, 5 ms frames: 23–26 ms and 58–149 repairs a minute against 29–37 ms and 10–27). */
+export type DuetBuffer = 'tight' | 'steady';
+export const DUET_BUFFER_QUANTILE: Record<DuetBuffer, number> = { tight: 0.97, steady: 0.995 };
+const BUFFER_KEY = 'muse.duetBuffer';
+/** This browser's buffer choice (each side chooses for what it hears). */
+export function storedDuetBuffer(): DuetBuffer {
+  try {
+    const v = globalThis.localStorage?.getItem(BUFFER_KEY);
+    return v === 'steady' || v === 'tight' ? v : 'tight';
+  } catch {
+    return 'tight';
+  }
+}
+
 /** Concealed share of the output (over the last few seconds) above which duet playing is pointless. */
 export const DUET_POOR_CONCEALED = 0.05;
 /** Jitter-buffer delay above which duet playing is pointless, ms. */
@@ -127,6 +143,8 @@ export class Duet {
   concealedRatio = $state(0);
   /** This side or the other finds the path too poor for duet playing. */
   poor = $state(false);
+  /** The listener's buffer choice (see DuetBuffer). */
+  buffer = $state<DuetBuffer>('tight');
   theyFindItPoor = $state(false);
   /** Packets received (plain fields: set per packet, hundreds of times a second, so they are not
    *  reactive; readStats copies what the page shows four times a second). */
@@ -198,7 +216,8 @@ export class Duet {
     private readonly clocks: ClockSync | null,
     options: Partial<DuetOptions> = {},
   ) {
-    this.o = { ...DUET_DEFAULTS, ...options };
+    this.buffer = storedDuetBuffer();
+    this.o = { ...DUET_DEFAULTS, quantile: DUET_BUFFER_QUANTILE[this.buffer], ...options };
     this.codec = this.o.codec;
   }
 
@@ -558,13 +577,25 @@ export class Duet {
     this.poor = this.packetsIn > 50 && (this.poorHere() || this.theyFindItPoor);
   }
 
+  /** Changes how much jitter this side's buffer covers, at once and without a gap; remembered in this browser. */
+  setBuffer(mode: DuetBuffer): void {
+    this.buffer = mode;
+    this.o.quantile = DUET_BUFFER_QUANTILE[mode];
+    this.playback?.port.postMessage({ quantile: this.o.quantile });
+    try {
+      localStorage.setItem(BUFFER_KEY, mode);
+    } catch {
+      // Private mode without storage: the choice lasts for this duet only.
+    }
+  }
+
   /** Counters of the jitter buffer, for tests and the benchmark. */
   bufferStats(): Record<string, number> {
     const s = this.statsView;
     if (!s) return {};
     return {
       bufferMs: s[DuetStat.BufferMs], targetMs: s[DuetStat.TargetMs], concealed: s[DuetStat.Concealed], output: s[DuetStat.Output],
-      lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates], skips: s[DuetStat.Skips], resyncs: s[DuetStat.Resyncs], episodes: s[DuetStat.Episodes],
+      lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates], skips: s[DuetStat.Skips], resyncs: s[DuetStat.Resyncs], episodes: s[DuetStat.Episodes], quantile: s[DuetStat.Quantile],
       packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, sentDirect: this.sentDirect, receivedDirect: this.receivedDirect, framesOut: this.framesOut,
       heldForChannel: this.heldForChannel, framesGivenUp: this.framesGivenUp, captureDropped: this.captureRing ? ringDropped(this.captureRing) : 0, playDropped: this.playRing ? ringDropped(this.playRing) : 0,
       encodeMs: this.encodeMs ?? NaN, ...this.transitSpread(), ...this.sendLagSpread(),

@@ -383,6 +383,15 @@ function findPeriod(): i32 {
   return best;
 }
 
+/** Changes the spread's quantile (clamped to 0.5..0.9999) without clearing anything: the target
+ *  moves at the next frame, and the delay follows it (up by waiting, down by skipping). */
+export function jbSetQuantile(q: f64): void {
+  quantile = Math.min(0.9999, Math.max(0.5, q));
+}
+export function jbQuantile(): f64 {
+  return quantile;
+}
+
 /** Whole delay (receiver frame − read position), samples. */
 export function jbDelay(now: f64): f64 {
   return now - readPos;

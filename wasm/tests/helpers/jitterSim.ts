@@ -10,6 +10,7 @@ export interface JitterImpl {
   pull(out: Float32Array, n: number, now: number): void;
   bufferDelay(now: number): number;
   target(): number;
+  setQuantile(q: number): void;
   stats(): { received: number; duplicates: number; late: number; lost: number; underruns: number; skips: number; resyncs: number; episodes: number; concealed: number; output: number };
 }
 

@@ -21,7 +21,7 @@ class DuetPlaybackProcessor extends AudioWorkletProcessor {
   private readonly counters: JitterStats;
   private quanta = 0;
   private running = true;
-  private readonly quantile: number;
+  private quantile: number;
 
   constructor(options: { processorOptions: DuetPlaybackOptions }) {
     super();
@@ -32,7 +32,14 @@ class DuetPlaybackProcessor extends AudioWorkletProcessor {
     this.ring = duetRing(o.ring);
     this.out = new Float64Array(o.stats);
     this.counters = this.dsp.jitterStats();
-    this.port.onmessage = () => (this.running = false);
+    // 'stop', or a new buffer setting from the person listening (rare: a click, never per quantum).
+    this.port.onmessage = (e: MessageEvent) => {
+      const q = (e.data as { quantile?: unknown } | null)?.quantile;
+      if (typeof q === 'number') {
+        this.quantile = q;
+        this.dsp.jitterSetQuantile(q);
+      } else this.running = false;
+    };
   }
 
   override process(_inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
@@ -68,6 +75,7 @@ class DuetPlaybackProcessor extends AudioWorkletProcessor {
       o[DuetStat.Skips] = s.skips;
       o[DuetStat.Resyncs] = s.resyncs;
       o[DuetStat.Episodes] = s.episodes;
+      o[DuetStat.Quantile] = dsp.jitterQuantile();
       o[DuetStat.Frame] = currentFrame;
     }
     return true;
