@@ -21,9 +21,16 @@ import { findPid, treeCpuSeconds } from './lib/proccpu';
 
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : null);
 const jsonOut = arg('--json');
-/** `--link seoul`: the same table over the simulated Seoul–Abu Dhabi link (network namespaces, root);
+/** `--link seoul`: the same table over the simulated Seoul–Abu Dhabi link (network namespaces, root;
+ *  `seoul-noloss` / `seoul-nojitter` leave out its loss or its jitter);
  *  `--link none`: through the same simulated network with no delay or loss. Default: plain loopback. */
-const LINKS: Record<string, LinkProfile> = { seoul: SEOUL_ABU_DHABI, none: NO_IMPAIRMENT };
+const LINKS: Record<string, LinkProfile> = {
+  seoul: SEOUL_ABU_DHABI,
+  none: NO_IMPAIRMENT,
+  // The same link with one impairment left out, to tell which one costs the duet path its packets.
+  'seoul-noloss': { ...SEOUL_ABU_DHABI, lossPct: 0 },
+  'seoul-nojitter': { ...SEOUL_ABU_DHABI, jitterMs: 0 },
+};
 const linkName = arg('--link');
 if (linkName !== null && !(linkName in LINKS)) throw new Error(`--link takes ${Object.keys(LINKS).join(' or ')}, not ${linkName}`);
 const link = linkName ? LINKS[linkName] : null;
