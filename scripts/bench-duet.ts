@@ -93,6 +93,9 @@ interface Row {
   /** Where the duet path's time goes, at the teacher (frames of the last seconds), ms: wait between the
    *  capture thread and the sending page thread at the student (median, p97), and transit from there to
    *  the teacher's page thread over its fastest frame (median, p97: what the jitter buffer must absorb). */
+  /** What the teacher's duet panel showed as "To you" at the end, and the browser's output latency in it, ms. */
+  shownMs?: number;
+  outputMs?: number;
   sendLagP50Ms?: number;
   sendLagP97Ms?: number;
   transitP50Ms?: number;
@@ -170,7 +173,7 @@ async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
     const concealedPct = (100 * (after.concealed - before.concealed)) / Math.max(1, after.output - before.output);
     const glitches = after.episodes - before.episodes;
     return { path: label, medianMs: median(ms), p95Ms: percentile(ms, 95), n: ms.length, bufferMs: after.bufferMs, concealedPct, encodeMs: after.encodeMs, cpuTeacherPct, cpuStudentPct, glitchesPerMin: (glitches * 60) / seconds,
-      sendLagP50Ms: sender.sendLagP50Ms, sendLagP97Ms: sender.sendLagP97Ms, transitP50Ms: after.transitP50Ms, transitP97Ms: after.transitP97Ms };
+      shownMs: after.shownInboundMs, outputMs: after.outputMs, sendLagP50Ms: sender.sendLagP50Ms, sendLagP97Ms: sender.sendLagP97Ms, transitP50Ms: after.transitP50Ms, transitP97Ms: after.transitP97Ms };
   } catch (err) {
     return { path: label, medianMs: NaN, p95Ms: NaN, n: 0, bufferMs: null, concealedPct: null, encodeMs: null, cpuTeacherPct: null, cpuStudentPct: null, glitchesPerMin: null, error: (err as Error).message.split('\n')[0] };
   } finally {
@@ -234,20 +237,20 @@ async function main(): Promise<void> {
   }
 
   const baseline = rows[0];
-  const w = [42, 10, 8, 4, 10, 11, 10, 10, 12, 14, 12, 18];
+  const w = [42, 10, 8, 4, 10, 11, 10, 10, 12, 14, 12, 14, 18];
   const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
   const line = (c: string[]) => c.map((x, i) => x.padEnd(w[i])).join(' | ');
   const where = link ? `the simulated network (${linkName}: ${link.delayMs} ms ±${link.jitterMs} ms, ${link.lossPct} % loss on each browser's link, so ${2 * link.delayMs} ms one way between them)` : 'loopback';
   process.stdout.write(`\nOne-way latency, mouth to ear (probe clicks out, onsets back), ${where} through livekit-server, cameras ${CAMERA_LABEL}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}\n`);
-  process.stdout.write(`${line(['path', 'median ms', 'p95 ms', 'n', 'buffer ms', 'concealed %', 'glitch/min', 'encode ms', 'send wait ms', 'transit ms', 'CPU T / S %', 'vs music mode'])}\n${w.map((n) => '-'.repeat(n)).join('-|-')}\n`);
+  process.stdout.write(`${line(['path', 'median ms', 'p95 ms', 'n', 'buffer ms', 'concealed %', 'glitch/min', 'encode ms', 'send wait ms', 'transit ms', 'CPU T / S %', 'shown (out) ms', 'vs music mode'])}\n${w.map((n) => '-'.repeat(n)).join('-|-')}\n`);
   for (const r of rows) {
     const vs = r === baseline ? 'baseline' : Number.isFinite(r.medianMs) ? `${(r.medianMs / baseline.medianMs).toFixed(2)}× (${(r.medianMs - baseline.medianMs).toFixed(1)} ms)` : (r.error ?? 'no clicks came back');
     const lag = r.sendLagP50Ms === undefined ? '–' : `${f(r.sendLagP50Ms)} / ${f(r.sendLagP97Ms)}`;
     const transit = r.transitP50Ms === undefined ? '–' : `+${f(r.transitP50Ms)} / +${f(r.transitP97Ms)}`;
-    process.stdout.write(`${line([r.path, f(r.medianMs), f(r.p95Ms), String(r.n), f(r.bufferMs), f(r.concealedPct, 2), f(r.glitchesPerMin), f(r.encodeMs, 3), lag, transit, `${f(r.cpuTeacherPct, 0)} / ${f(r.cpuStudentPct, 0)}`, vs])}\n`);
+    process.stdout.write(`${line([r.path, f(r.medianMs), f(r.p95Ms), String(r.n), f(r.bufferMs), f(r.concealedPct, 2), f(r.glitchesPerMin), f(r.encodeMs, 3), lag, transit, `${f(r.cpuTeacherPct, 0)} / ${f(r.cpuStudentPct, 0)}`, r.shownMs === undefined ? '–' : `${f(r.shownMs)} (${f(r.outputMs)})`, vs])}\n`);
   }
   process.stdout.write("\nCPU: each side's whole browser (all its processes) while the clicks ran, % of one core. glitch/min: stretches of concealed output at the teacher (each counts once, however many frames it covers).\n");
-  process.stdout.write("send wait: capture thread → the student's page thread (median / p97); transit: over the fastest frame, student's page thread → teacher's page thread (median / p97), what the jitter buffer absorbs.\n");
+  process.stdout.write("send wait: capture thread → the student's page thread (median / p97); transit: over the fastest frame, student's page thread → teacher's page thread (median / p97), what the jitter buffer absorbs.\nshown: the teacher's duet panel's \"To you\" at the end, with the browser's output latency (in it, not in the measured click path) in brackets.\n");
   process.stdout.write(link ? `Target (issue 5) on an emulated link: one-way network delay (${2 * link.delayMs} ms) + ≤ 25 ms.\n` : 'Targets (issue 5): on loopback, median ≤ 25 ms, p95 ≤ 30 ms, 0 glitches per minute.\n');
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ cores: os.cpus().length, load: os.loadavg(), link: linkName ?? 'loopback', profile: link, camera, rows }, null, 2));
 }

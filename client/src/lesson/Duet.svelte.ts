@@ -7,6 +7,7 @@ import type { AudioEngine } from '../audio/engine';
 import { ProbeNode } from '../audio/ProbeNode';
 import { createDuetRing, DUET_CAPTURE_FRAMES, DuetStat, type DuetRing, duetRing, DUET_MAX_FRAME, ringAvailable, ringDropped, ringPeek, ringRelease, ringWrite, RING_WRITE_INDEX } from '../audio/duetRing';
 import { type ClockSync, nowMs } from './ClockSync.svelte';
+import { duetInboundMs } from './duetLatency';
 import { LossyPacketWriter, readLossyUserPacket } from './lossyPacket';
 
 export type DuetCodec = 'opus' | 'pcm';
@@ -571,9 +572,9 @@ export class Duet {
     const a = this.history[0];
     const b = this.history[this.history.length - 1];
     this.concealedRatio = b.output > a.output ? (b.concealed - a.concealed) / (b.output - a.output) : 0;
-    if (this.transits.length >= 5 && this.bufferMs !== null) {
+    if (this.bufferMs !== null) {
       const out = ((this.engine.context.outputLatency || 0) + (this.engine.context.baseLatency || 0)) * 1000;
-      this.inboundMs = median(this.transits) + this.bufferMs + out;
+      this.inboundMs = duetInboundMs(this.transits, this.bufferMs, out) ?? this.inboundMs;
     }
     if (this.encodeTimes.length) this.encodeMs = median(this.encodeTimes);
     this.poor = this.packetsIn > 50 && (this.poorHere() || this.theyFindItPoor);
@@ -601,6 +602,8 @@ export class Duet {
       packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, sentDirect: this.sentDirect, receivedDirect: this.receivedDirect, framesOut: this.framesOut,
       heldForChannel: this.heldForChannel, framesGivenUp: this.framesGivenUp, captureDropped: this.captureRing ? ringDropped(this.captureRing) : 0, playDropped: this.playRing ? ringDropped(this.playRing) : 0,
       encodeMs: this.encodeMs ?? NaN, ...this.transitSpread(), ...this.sendLagSpread(),
+      // What the panel shows as "To you", and the output latency in it.
+      shownInboundMs: this.inboundMs ?? NaN, outputMs: ((this.engine.context.outputLatency || 0) + (this.engine.context.baseLatency || 0)) * 1000,
     };
   }
 
