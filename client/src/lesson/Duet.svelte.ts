@@ -32,7 +32,7 @@ export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 120, bitrate: 1
 
 /** How much of the arrival jitter the listener's buffer covers: 'tight' plays late frames as
  *  repairs for the lowest delay, 'steady' waits for nearly all of them (bench:duet on one 2-core
- *  machine, 5 ms frames: 23–26 ms and 58–149 repairs a minute against 29–37 ms and 10–27). */
+ *  machine, 2.5 ms frames: 21–24 ms median and 117–245 repairs a minute against 28–33 ms and 21–43). */
 export type DuetBuffer = 'tight' | 'steady';
 export const DUET_BUFFER_QUANTILE: Record<DuetBuffer, number> = { tight: 0.97, steady: 0.995 };
 const BUFFER_KEY = 'muse.duetBuffer';
