@@ -21,12 +21,25 @@ afterAll(async () => {
 
 async function settled(p: Participant, mode: 'music' | 'speech'): Promise<MicReport> {
   await p.page.locator(`[data-testid=music-mode][data-applied=${mode}]`).waitFor({ timeout: 10000 });
-  // Wait for the new sender to report its negotiated codec.
+  // Wait for the new sender to report the codec negotiated for this mode. The switch is applied
+  // when the new microphone is published; its codec line in the stats can still be the previous
+  // mode's until the renegotiation that follows completes (a clean-clone run read the music line
+  // right after switching back to speech). A sender that keeps the wrong line for 10 s fails below.
+  const fits = (line: string) => (mode === 'speech' ? /usedtx=1/.test(line) : /stereo=1/.test(line) && !/usedtx=1/.test(line));
+  const t0 = Date.now();
+  let last: MicReport | null = null;
   for (let i = 0; i < 50; i++) {
     const r = await micReport(p.page);
-    if (r?.codec?.sdpFmtpLine) return r;
+    if (r?.codec?.sdpFmtpLine) {
+      last = r;
+      if (fits(r.codec.sdpFmtpLine)) {
+        if (i > 0) process.stdout.write(`music mode: ${mode} codec line after ${Date.now() - t0} ms\n`);
+        return r;
+      }
+    }
     await p.page.waitForTimeout(200);
   }
+  if (last) return last;
   throw new Error('the microphone sender never reported a codec');
 }
 
