@@ -557,6 +557,12 @@ export class Duet {
     this.taps = [];
   }
 
+  /** This browser's audio output latency (device and context), ms: part of what "To you" shows. */
+  private outputMs(): number {
+    const ctx = this.engine.context;
+    return ((ctx.outputLatency || 0) + (ctx.baseLatency || 0)) * 1000;
+  }
+
   private readStats(): void {
     const s = this.statsView;
     if (!s) return;
@@ -573,8 +579,7 @@ export class Duet {
     const b = this.history[this.history.length - 1];
     this.concealedRatio = b.output > a.output ? (b.concealed - a.concealed) / (b.output - a.output) : 0;
     if (this.bufferMs !== null) {
-      const out = ((this.engine.context.outputLatency || 0) + (this.engine.context.baseLatency || 0)) * 1000;
-      this.inboundMs = duetInboundMs(this.transits, this.bufferMs, out) ?? this.inboundMs;
+      this.inboundMs = duetInboundMs(this.transits, this.bufferMs, this.outputMs()) ?? this.inboundMs;
     }
     if (this.encodeTimes.length) this.encodeMs = median(this.encodeTimes);
     this.poor = this.packetsIn > 50 && (this.poorHere() || this.theyFindItPoor);
@@ -603,7 +608,7 @@ export class Duet {
       heldForChannel: this.heldForChannel, framesGivenUp: this.framesGivenUp, captureDropped: this.captureRing ? ringDropped(this.captureRing) : 0, playDropped: this.playRing ? ringDropped(this.playRing) : 0,
       encodeMs: this.encodeMs ?? NaN, ...this.transitSpread(), ...this.sendLagSpread(),
       // What the panel shows as "To you", and the output latency in it.
-      shownInboundMs: this.inboundMs ?? NaN, outputMs: ((this.engine.context.outputLatency || 0) + (this.engine.context.baseLatency || 0)) * 1000,
+      shownInboundMs: this.inboundMs ?? NaN, outputMs: this.outputMs(),
     };
   }
 
