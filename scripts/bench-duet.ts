@@ -46,6 +46,8 @@ const CAMERA_LABEL = { hd: 'on (720p simulcast each way)', small: 'on (320×180 
 process.env.MUSE_LOG_LEVEL ??= 'warn';
 const PORTS = { port: 17940, udpPort: 17942 };
 const CLICKS = 12;
+/** Whether the pages joined with duet frames in RTP enabled (so the music-mode row's audio passed through the RTP worker too). */
+let rtpEnabled = false;
 interface DuetPath {
   codec: 'pcm' | 'opus';
   frame: number;
@@ -54,23 +56,25 @@ interface DuetPath {
   directReceive: boolean;
   /** The receiver's jitter-buffer quantile (JitterOptions.quantile). */
   quantile: number;
+  /** What carries the frames: LiveKit's lossy data packets, or RTP on a duet audio track (`-rtp`). */
+  carrier: 'data' | 'rtp';
 }
 const DEFAULT_QUANTILE = 0.97;
-/** Rows run by default; `--paths` takes any `codec-frame[-livekit][-qDIGITS]`, e.g. pcm-240-q999
+/** Rows run by default; `--paths` takes any `codec-frame[-livekit][-rtp][-qDIGITS]`, e.g. pcm-240-q999
  *  (quantile 0.999: the buffer covers more of the transit spread, fewer late frames, more delay). */
 const DUETS: DuetPath[] = [
-  { codec: 'pcm', frame: 120, directReceive: true, quantile: DEFAULT_QUANTILE },
-  { codec: 'pcm', frame: 240, directReceive: true, quantile: DEFAULT_QUANTILE },
-  { codec: 'pcm', frame: 240, directReceive: true, quantile: 0.999 },
-  { codec: 'pcm', frame: 240, directReceive: false, quantile: DEFAULT_QUANTILE },
-  { codec: 'pcm', frame: 480, directReceive: true, quantile: DEFAULT_QUANTILE },
-  { codec: 'opus', frame: 240, directReceive: true, quantile: DEFAULT_QUANTILE },
+  { codec: 'pcm', frame: 120, directReceive: true, quantile: DEFAULT_QUANTILE, carrier: 'data' },
+  { codec: 'pcm', frame: 240, directReceive: true, quantile: DEFAULT_QUANTILE, carrier: 'data' },
+  { codec: 'pcm', frame: 240, directReceive: true, quantile: 0.999, carrier: 'data' },
+  { codec: 'pcm', frame: 240, directReceive: false, quantile: DEFAULT_QUANTILE, carrier: 'data' },
+  { codec: 'pcm', frame: 480, directReceive: true, quantile: DEFAULT_QUANTILE, carrier: 'data' },
+  { codec: 'opus', frame: 240, directReceive: true, quantile: DEFAULT_QUANTILE, carrier: 'data' },
 ];
-const pathId = (d: DuetPath) => `${d.codec}-${d.frame}${d.directReceive ? '' : '-livekit'}${d.quantile === DEFAULT_QUANTILE ? '' : `-q${String(d.quantile).slice(2)}`}`;
+const pathId = (d: DuetPath) => `${d.codec}-${d.frame}${d.directReceive ? '' : '-livekit'}${d.carrier === 'rtp' ? '-rtp' : ''}${d.quantile === DEFAULT_QUANTILE ? '' : `-q${String(d.quantile).slice(2)}`}`;
 function parsePath(id: string): DuetPath | null {
-  const m = /^(pcm|opus)-(120|240|480)(-livekit)?(?:-q(\d{1,4}))?$/.exec(id);
+  const m = /^(pcm|opus)-(120|240|480)(-livekit)?(-rtp)?(?:-q(\d{1,4}))?$/.exec(id);
   if (!m) return null;
-  return { codec: m[1] as DuetPath['codec'], frame: Number(m[2]), directReceive: !m[3], quantile: m[4] ? Number(`0.${m[4]}`) : DEFAULT_QUANTILE };
+  return { codec: m[1] as DuetPath['codec'], frame: Number(m[2]), directReceive: !m[3], quantile: m[5] ? Number(`0.${m[5]}`) : DEFAULT_QUANTILE, carrier: m[4] ? 'rtp' : 'data' };
 }
 
 interface Row {
@@ -117,7 +121,7 @@ async function musicMode(page: Page): Promise<Row> {
   const res = await measureProbe(page, CLICKS);
   const [cpuTeacherPct, cpuStudentPct] = cpuPct(c0, cpuOf(), (Date.now() - t0) / 1000);
   if ('error' in res) throw new Error(`probe failed: ${res.error}`);
-  return { path: 'music mode, WebRTC audio track (Opus)', medianMs: median(res.samples), p95Ms: percentile(res.samples, 95), n: res.samples.length, bufferMs: null, concealedPct: res.concealedPct, encodeMs: null, cpuTeacherPct, cpuStudentPct, glitchesPerMin: null };
+  return { path: `music mode, WebRTC audio track (Opus)${rtpEnabled ? ', via RTP worker' : ''}`, medianMs: median(res.samples), p95Ms: percentile(res.samples, 95), n: res.samples.length, bufferMs: null, concealedPct: res.concealedPct, encodeMs: null, cpuTeacherPct, cpuStudentPct, glitchesPerMin: null };
 }
 
 async function setDuet(teacher: Page, pages: Page[], on: boolean): Promise<void> {
@@ -126,14 +130,14 @@ async function setDuet(teacher: Page, pages: Page[], on: boolean): Promise<void>
 }
 
 async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
-  const label = `duet, ${o.codec.toUpperCase()} ${(o.frame / 48).toFixed(1)} ms frames${o.directReceive ? '' : ', LiveKit receive'}${o.quantile === DEFAULT_QUANTILE ? '' : `, buffer q${o.quantile}`}`;
+  const label = `duet, ${o.codec.toUpperCase()} ${(o.frame / 48).toFixed(1)} ms frames${o.directReceive ? '' : ', LiveKit receive'}${o.carrier === 'rtp' ? ', in RTP (10 ms packets)' : ''}${o.quantile === DEFAULT_QUANTILE ? '' : `, buffer q${o.quantile}`}`;
   for (const p of [teacher, student]) {
     await p.evaluate((opts) => {
       const s = (window as unknown as { muse: { session: { duetOptions: unknown; duetFallback: boolean } } }).muse.session;
       s.duetOptions = opts;
       // Measure the path as it is, even when it is too poor for playing together.
       s.duetFallback = false;
-    }, { codec: o.codec, frame: o.frame, directReceive: o.directReceive, quantile: o.quantile });
+    }, { codec: o.codec, frame: o.frame, directReceive: o.directReceive, quantile: o.quantile, carrier: o.carrier });
   }
   try {
     await setDuet(teacher, [teacher, student], true);
@@ -166,7 +170,10 @@ async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
     if (series.length) process.stderr.write(`${series.join('\n')}\n`);
     const after = await stats(teacher);
     const sender = await stats(student);
-    if (process.env.MUSE_BENCH_DEBUG) process.stderr.write(`${label}: teacher ${JSON.stringify(after)}\nstudent ${JSON.stringify(sender)}\n`);
+    if (process.env.MUSE_BENCH_DEBUG) {
+      const errors = await Promise.all([teacher, student].map((p) => p.evaluate(() => (window as unknown as { muse: { session: { duet: { error: string | null } } } }).muse.session.duet.error)));
+      process.stderr.write(`${label}: teacher ${JSON.stringify(after)}\nstudent ${JSON.stringify(sender)}\nerrors: ${JSON.stringify(errors)}\n`);
+    }
     const seconds = (Date.now() - t0) / 1000;
     const [cpuTeacherPct, cpuStudentPct] = cpuPct(c0, cpuOf(), seconds);
     const ms = oneWayLatenciesMs(events as ProbeEvent[]);
@@ -211,9 +218,16 @@ async function main(): Promise<void> {
   const pids = [findPid(teacher.wav), findPid(student.wav)];
   cpuOf = () => [pids[0] ? treeCpuSeconds(pids[0]) : NaN, pids[1] ? treeCpuSeconds(pids[1]) : NaN];
   try {
+    const only = arg('--paths')?.split(',');
+    const unknown = only?.filter((id) => !parsePath(id));
+    if (unknown?.length) throw new Error(`--paths takes codec-frame[-livekit][-rtp][-qDIGITS] (pcm or opus; 120, 240 or 480), e.g. ${DUETS.map(pathId).join(', ')}; not ${unknown.join(', ')}`);
+    const paths = only ? only.map((id) => parsePath(id)!) : DUETS;
+    // The RTP carrier must be enabled before joining (every remote audio receiver then passes through its worker).
+    rtpEnabled = paths.some((o) => o.carrier === 'rtp');
+    const query = rtpEnabled ? '&duet=pcm-120-rtp' : '';
     const room = `duet-bench-${Date.now()}`;
-    await openDevRoom(teacher.page, base, room, 'Teacher', 'teacher');
-    await openDevRoom(student.page, base, room, 'Student', 'student');
+    await openDevRoom(teacher.page, base, room, 'Teacher', 'teacher', query);
+    await openDevRoom(student.page, base, room, 'Student', 'student', query);
     await joinAndWaitConnected(teacher.page);
     await joinAndWaitConnected(student.page);
     await teacher.page.waitForFunction(() => (window as unknown as { muse: { session: { peers: unknown[] } } }).muse.session.peers.length === 2);
@@ -225,10 +239,8 @@ async function main(): Promise<void> {
       await teacher.page.waitForTimeout(2000);
     }
     rows.push(await musicMode(teacher.page));
-    const only = arg('--paths')?.split(',');
-    const unknown = only?.filter((id) => !parsePath(id));
-    if (unknown?.length) throw new Error(`--paths takes codec-frame[-livekit][-qDIGITS] (pcm or opus; 120, 240 or 480), e.g. ${DUETS.map(pathId).join(', ')}; not ${unknown.join(', ')}`);
-    for (const o of only ? only.map((id) => parsePath(id)!) : DUETS) rows.push(await duet(teacher.page, student.page, o));
+    for (const o of paths) rows.push(await duet(teacher.page, student.page, o));
+    if (process.env.MUSE_BENCH_DEBUG) process.stderr.write(`teacher console:\n${teacher.logs.slice(-15).join('\n')}\nstudent console:\n${student.logs.slice(-15).join('\n')}\n`);
   } catch (err) {
     process.stderr.write(`teacher console:\n${teacher.logs.slice(-15).join('\n')}\nstudent console:\n${student.logs.slice(-15).join('\n')}\n`);
     throw err;

@@ -254,3 +254,59 @@ test('a path too lossy for playing together: the student side reports it, the te
   }, null, { timeout: 10000 });
   await student.page.screenshot({ path: path.join(process.cwd(), 'test-results', 'duet-fell-back-student.png') });
 });
+
+test('duet frames in RTP (?duet=pcm-120-rtp): both hear each other through the duet tracks, nothing over the data channel, and WebRTC audio passes the worker unchanged after', async () => {
+  const room = `duet-rtp-${Date.now()}`;
+  const query = '&duet=pcm-120-rtp';
+  await Promise.all([openDevRoom(teacher.page, app.url, room, 'Mina Park', 'teacher', query), openDevRoom(student.page, app.url, room, 'Layla', 'student', query)]);
+  await joinAndWaitConnected(teacher.page);
+  await joinAndWaitConnected(student.page);
+  await teacher.page.evaluate(() => ((window as unknown as { muse: { session: { duetFallback: boolean } } }).muse.session.duetFallback = false));
+  await teacher.page.getByTestId('duet-toggle').click();
+  for (const p of [student.page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
+  const atStudent = await duetTone(student.page, 440).catch((e) => {
+    process.stdout.write(`student logs:\n${student.logs.slice(-20).join('\n')}\n`);
+    throw e;
+  });
+  const atTeacher = await duetTone(teacher.page, 660);
+  process.stdout.write(`duet in RTP: student hears ${atStudent.hz.toFixed(1)} Hz at ${atStudent.db.toFixed(1)} dB; teacher hears ${atTeacher.hz.toFixed(1)} Hz at ${atTeacher.db.toFixed(1)} dB\n`);
+  for (const p of [student.page, teacher.page]) {
+    // Three seconds and more of playing (its counters start with this duet).
+    await p.waitForFunction(() => ((window as unknown as { muse: { session: { duet: { bufferStats(): Record<string, number> } } } }).muse.session.duet.bufferStats().packetsIn ?? 0) > 300, null, { timeout: 15000 });
+    const s = await stats(p);
+    process.stdout.write(`duet in RTP ${p === student.page ? 'student' : 'teacher'}: ${JSON.stringify(s)}\n`);
+    // Every duet frame came in RTP: none written to or read off the data channel.
+    expect(s.sentDirect).toBe(0);
+    expect(s.receivedDirect).toBe(0);
+    // ~100 packets a second each way (10 ms), each with the 2.5 ms frames captured since the last.
+    expect(s.packetsOut).toBeGreaterThan(250);
+    expect(s.packetsIn).toBeGreaterThan(300);
+    expect(s.framesIn).toBeGreaterThan(s.packetsIn * 2);
+    // The receiving clock is known (the sender was found), so the panel's figures are real.
+    expect(Number.isFinite(s.transitP50Ms)).toBe(true);
+    expect(s.concealed / s.output).toBeLessThan(0.2);
+    // Each side publishes its duet track; the other side's is there to be read.
+    const names = await p.evaluate(() => {
+      type R = { localParticipant: { trackPublications: Map<string, { trackName: string }> }; remoteParticipants: Map<string, { trackPublications: Map<string, { trackName: string }> }> };
+      const r = (window as unknown as { muse: { session: { room: R } } }).muse.session.room;
+      return { local: [...r.localParticipant.trackPublications.values()].map((t) => t.trackName), remote: [...r.remoteParticipants.values()].flatMap((x) => [...x.trackPublications.values()].map((t) => t.trackName)) };
+    });
+    expect(names.local).toContain('duet');
+    expect(names.remote).toContain('duet');
+  }
+  // Duet off: the duet track is unpublished and the other side's WebRTC audio, which now passes
+  // through the same worker (every remote audio receiver does), is heard again as their note.
+  await teacher.page.getByTestId('duet-toggle').click();
+  for (const p of [student.page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=false]').waitFor({ timeout: 30000 });
+  for (const [p, hz] of [[student.page, 440], [teacher.page, 660]] as const) {
+    const heard = await remoteMeter(p, hz);
+    process.stdout.write(`after duet in RTP: the other side's tile on the ${p === student.page ? 'student' : 'teacher'}'s page reads ${heard.rmsDb.toFixed(1)} dB RMS, ${heard.hz?.toFixed(1)} Hz\n`);
+    expect(heard.rmsDb).toBeGreaterThan(-30);
+    expect(Math.abs((heard.hz ?? 0) - hz)).toBeLessThan(5);
+    await p.waitForFunction(() => {
+      type R = { localParticipant: { trackPublications: Map<string, { trackName: string }> } };
+      const r = (window as unknown as { muse: { session: { room: R } } }).muse.session.room;
+      return ![...r.localParticipant.trackPublications.values()].some((t) => t.trackName === 'duet');
+    }, null, { timeout: 10000 });
+  }
+});

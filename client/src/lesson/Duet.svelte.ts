@@ -2,15 +2,20 @@
 // WebRTC audio track. Microphone → capture worklet (frames of 2.5–10 ms) → SharedArrayBuffer
 // ring → Opus (WebCodecs, short frames) or 16-bit PCM → LiveKit lossy data packets through the
 // same SFU → decode → ring → playback worklet with the wasm jitter buffer → the output.
+// With `carrier: 'rtp'` the frames ride RTP on a "duet" audio track instead (duetRtp.ts): the
+// capture ring is read and the playback ring written by a worker, not this page thread.
 import { type DataChannelKind, type DataPacket_Kind, type RemoteParticipant, type Room, RoomEvent } from 'livekit-client';
 import type { AudioEngine } from '../audio/engine';
 import { ProbeNode } from '../audio/ProbeNode';
 import { createDuetRing, DUET_CAPTURE_FRAMES, DuetStat, type DuetRing, duetRing, DUET_MAX_FRAME, ringAvailable, ringDropped, ringPeek, ringRelease, ringWrite, RING_WRITE_INDEX } from '../audio/duetRing';
 import { type ClockSync, nowMs } from './ClockSync.svelte';
 import { duetInboundMs } from './duetLatency';
+import { DUET_RTP_TRACK, DuetRtp, duetRtpSupported } from './duetRtp';
+import type { DuetRtpStats } from './duetRtp.worker';
+import { type DuetCodec, packDuet, unpackDuet } from './duetPacket';
 import { LossyPacketWriter, readLossyUserPacket } from './lossyPacket';
 
-export type DuetCodec = 'opus' | 'pcm';
+export { type DuetCodec, type DuetHeader, packDuet, unpackDuet } from './duetPacket';
 
 export interface DuetOptions {
   codec: DuetCodec;
@@ -25,10 +30,13 @@ export interface DuetOptions {
   directReceive: boolean;
   /** Quantile of the transit spread the receiver's jitter buffer covers (JitterOptions.quantile). */
   quantile: number;
+  /** What carries the frames: LiveKit's lossy data packets, or RTP on a "duet" audio track
+   *  (WebRTC Encoded Transform in a worker; PCM only, 10 ms packets; see duetRtp.ts). */
+  carrier: 'data' | 'rtp';
 }
 
 // 2.5 ms frames: lower delay than 5 ms in every bench:duet run so far (README, Duet mode).
-export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 120, bitrate: 128_000, redundancy: true, directReceive: true, quantile: 0.97 };
+export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 120, bitrate: 128_000, redundancy: true, directReceive: true, quantile: 0.97, carrier: 'data' };
 
 /** How much of the arrival jitter the listener's buffer covers: 'tight' plays late frames as
  *  repairs for the lowest delay, 'steady' waits for nearly all of them (bench:duet on one 2-core
@@ -51,83 +59,22 @@ export const DUET_POOR_CONCEALED = 0.05;
 /** Jitter-buffer delay above which duet playing is pointless, ms. */
 export const DUET_POOR_BUFFER_MS = 40;
 
-/** Options from a `?duet=opus-240` / `pcm-120` URL parameter (a troubleshooting switch, and what the benchmark uses). */
+/** Options from a `?duet=opus-240` / `pcm-120` / `pcm-120-rtp` URL parameter (a troubleshooting
+ *  switch, and what the benchmark uses). */
 export function duetOptionsFrom(param: string | null): Partial<DuetOptions> {
-  const m = /^(opus|pcm)(?:-(120|240|480))?$/.exec(param ?? '');
+  const m = /^(opus|pcm)(?:-(120|240|480))?(-rtp)?$/.exec(param ?? '');
   if (!m) return {};
   // Opus was measured with 5 ms frames only: that stays its frame unless one is named.
-  return { codec: m[1] as DuetCodec, ...(m[2] ? { frame: Number(m[2]) } : m[1] === 'opus' ? { frame: 240 } : {}) };
+  return { codec: m[1] as DuetCodec, ...(m[2] ? { frame: Number(m[2]) } : m[1] === 'opus' ? { frame: 240 } : {}), ...(m[3] ? { carrier: 'rtp' as const } : {}) };
 }
 
 export const DUET_TOPIC = 'duet';
-const VERSION = 2;
-const HEADER = 24;
-const CODEC_ID: Record<DuetCodec, number> = { pcm: 0, opus: 1 };
 /** Most frames one packet carries (a main thread that woke late sends its backlog in a few packets, not one per frame). */
 export const DUET_MAX_BATCH = 16;
 /** Payload bytes above which a batch is closed (big messages are split by SCTP, and one lost piece loses all). */
 const MAX_BATCH_BYTES = 6000;
 /** Encoded frames kept waiting for the data channel before the oldest are given up, ~1 s of 5 ms frames. */
 const MAX_PENDING = 200;
-
-/** The fixed part of a duet packet (little-endian). */
-export interface DuetHeader {
-  codec: DuetCodec;
-  frame: number;
-  /** Sequence number of the packet's first frame; the others follow one by one. */
-  seq: number;
-  /** Sender's page clock (nowMs scale) when the first frame's first sample was captured. */
-  senderMs: number;
-  /** The sender's measured one-way latency from us to them (ms; NaN unknown): our outbound figure. */
-  reportMs: number;
-  /** The sender finds the path too poor for duet playing. */
-  poor: boolean;
-}
-
-/** Packs a header and consecutive frames' payloads, the first with sequence number `h.seq`
- *  (with redundancy on, that first one is the frame the previous packet ended with). */
-export function packDuet(h: DuetHeader, payloads: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let size = HEADER;
-  for (const p of payloads) size += 2 + p.length;
-  const out = new Uint8Array(size);
-  const v = new DataView(out.buffer);
-  v.setUint8(0, VERSION);
-  v.setUint8(1, CODEC_ID[h.codec]);
-  v.setUint16(2, h.frame, true);
-  v.setUint32(4, h.seq >>> 0, true);
-  v.setFloat64(8, h.senderMs, true);
-  v.setFloat32(16, h.reportMs, true);
-  v.setUint8(20, h.poor ? 1 : 0);
-  v.setUint8(21, payloads.length);
-  let at = HEADER;
-  for (const p of payloads) {
-    v.setUint16(at, p.length, true);
-    out.set(p, at + 2);
-    at += 2 + p.length;
-  }
-  return out;
-}
-
-/** Unpacks a packet; null when it is not a duet packet of this version or is cut short. */
-export function unpackDuet(b: Uint8Array): { header: DuetHeader; payloads: Uint8Array[] } | null {
-  if (b.length < HEADER || b[0] !== VERSION) return null;
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const codec: DuetCodec = v.getUint8(1) === 1 ? 'opus' : 'pcm';
-  const count = v.getUint8(21);
-  const payloads: Uint8Array[] = [];
-  let at = HEADER;
-  for (let i = 0; i < count; i++) {
-    if (at + 2 > b.length) return null;
-    const len = v.getUint16(at, true);
-    if (at + 2 + len > b.length) return null;
-    payloads.push(b.subarray(at + 2, at + 2 + len));
-    at += 2 + len;
-  }
-  return {
-    header: { codec, frame: v.getUint16(2, true), seq: v.getUint32(4, true), senderMs: v.getFloat64(8, true), reportMs: v.getFloat32(16, true), poor: (v.getUint8(20) & 1) === 1 },
-    payloads,
-  };
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -209,6 +156,8 @@ export class Duet {
   private history: { concealed: number; output: number }[] = [];
   private timer: ReturnType<typeof setInterval> | null = null;
   private lastFrom: string | null = null;
+  /** The RTP carrier, when it carries the frames. */
+  private rtp: DuetRtp | null = null;
   private readonly onData = (payload: Uint8Array, p?: RemoteParticipant, _k?: DataPacket_Kind, topic?: string) => {
     if (topic === DUET_TOPIC && p) this.receive(payload, p.identity);
   };
@@ -232,6 +181,10 @@ export class Duet {
       return;
     }
     const ctx = this.engine.context;
+    if (this.o.carrier === 'rtp' && (this.o.codec !== 'pcm' || !duetRtpSupported())) {
+      this.error = this.o.codec !== 'pcm' ? 'Duet frames in RTP are PCM only: use pcm-120-rtp, or Opus over the data channel.' : 'This browser cannot rewrite RTP frames (WebRTC Encoded Transform): duet mode needs the data-channel path here.';
+      return;
+    }
     if (this.o.codec === 'opus') await this.openOpus();
     this.captureSab = createDuetRing(DUET_CAPTURE_FRAMES);
     this.captureRing = duetRing(this.captureSab);
@@ -259,10 +212,20 @@ export class Duet {
       processorOptions: { ring: this.captureSab, frame: this.o.frame },
     });
     this.source.connect(this.capture);
-    this.room.on(RoomEvent.DataReceived, this.onData);
     this.running = true;
-    if (this.o.directReceive) this.tapChannels();
-    void this.pump();
+    if (this.o.carrier === 'rtp') {
+      this.rtp = new DuetRtp(this.room, ctx, this.captureSab, playSab, this.o.frame, (st) => this.onRtpStats(st), (m) => (this.error = m));
+      this.rtp.control({ clockMs: this.captureClockMs() });
+      try {
+        await this.rtp.start();
+      } catch (err) {
+        this.error = `The duet track could not be published: ${err instanceof Error ? err.message : String(err)}. Leave and rejoin the lesson.`;
+      }
+    } else {
+      this.room.on(RoomEvent.DataReceived, this.onData);
+      if (this.o.directReceive) this.tapChannels();
+      void this.pump();
+    }
     this.timer = setInterval(() => this.readStats(), 250);
   }
 
@@ -279,6 +242,8 @@ export class Duet {
     this.running = false;
     this.room.off(RoomEvent.DataReceived, this.onData);
     this.untapChannels();
+    void this.rtp?.stop();
+    this.rtp = null;
     if (this.timer) clearInterval(this.timer);
     this.capture?.port.postMessage('stop');
     this.playback?.port.postMessage('stop');
@@ -563,10 +528,38 @@ export class Duet {
     return ((ctx.outputLatency || 0) + (ctx.baseLatency || 0)) * 1000;
   }
 
+  /** The sender's page clock (nowMs scale) at capture frame 0: a frame's stamp is this + frame / 48 ms. */
+  private captureClockMs(): number {
+    return performance.timeOrigin + this.engine.outputOffsetMs() - (this.engine.context.outputLatency || 0) * 1000;
+  }
+
+  /** The RTP carrier's worker reports (four times a second). */
+  private onRtpStats(st: DuetRtpStats): void {
+    this.packetsOut = st.packetsOut;
+    this.framesOut = st.framesOut;
+    this.framesGivenUp = st.framesGivenUp;
+    this.packetsIn = st.packetsIn;
+    this.framesIn = st.framesIn;
+    for (const l of st.sendLags) this.noteLag(this.sendLags, l);
+    // The sender: named by the receiver's stream id, or (a receiver LiveKit made before it knew
+    // whose track it would carry) the one other participant publishing a duet track.
+    const remotes = [...this.room.remoteParticipants.values()];
+    const from = st.packetsIn === 0 ? undefined : st.from ? remotes.find((p) => p.sid === st.from)?.identity : remotes.find((p) => [...p.trackPublications.values()].some((t) => t.trackName === DUET_RTP_TRACK))?.identity;
+    if (from) {
+      this.lastFrom = from;
+      this.lastTheyPoor = st.poor;
+      if (Number.isFinite(st.reportMs)) this.lastReportMs = st.reportMs;
+      // Their time T is our time T − offset (see receive()).
+      const offset = this.clocks?.offsetTo(from)?.offsetMs ?? null;
+      if (offset !== null) for (const r of st.rawTransits) this.transits.push(r + offset);
+      if (this.transits.length > 200) this.transits.splice(0, this.transits.length - 200);
+    }
+  }
+
   private readStats(): void {
     const s = this.statsView;
     if (!s) return;
-    if (this.running && this.o.directReceive) this.tapChannels();
+    if (this.running && this.o.directReceive && !this.rtp) this.tapChannels();
     const t = performance.now();
     if (this.bytesSentAt.ms > 0 && t > this.bytesSentAt.ms) this.byteRate = ((this.bytesSent - this.bytesSentAt.bytes) * 1000) / (t - this.bytesSentAt.ms);
     this.bytesSentAt = { bytes: this.bytesSent, ms: t };
@@ -583,6 +576,7 @@ export class Duet {
     }
     if (this.encodeTimes.length) this.encodeMs = median(this.encodeTimes);
     this.poor = this.packetsIn > 50 && (this.poorHere() || this.theyFindItPoor);
+    this.rtp?.control({ clockMs: this.captureClockMs(), reportMs: this.inboundMs ?? NaN, poor: this.poorHere() });
   }
 
   /** Changes how much jitter this side's buffer covers, at once and without a gap; remembered in this browser. */

@@ -27,6 +27,7 @@ import { MicLimiter } from './MicLimiter';
 import { MusicCheck } from './check/MusicCheck.svelte';
 import { ClockSync, nowMs } from './ClockSync.svelte';
 import { Duet, type DuetOptions } from './Duet.svelte';
+import { enableDuetRtp } from './duetRtp';
 import { LatencyProbe } from './LatencyProbe.svelte';
 import { REPLACE_MARGIN_MS, SHARED_LEAD_MS, SharedMetronome } from './SharedMetronome.svelte';
 
@@ -129,6 +130,8 @@ export class LessonSession {
     this.micDeviceId = tracks.micDeviceId;
     this.failure = null;
     this.joinStarted = performance.now();
+    // Duet frames in RTP need every remote audio receiver caught as it is made (duetRtp.ts).
+    if (this.duetOptions.carrier === 'rtp') enableDuetRtp();
     const room = new Room({
       adaptiveStream: false,
       dynacast: true,

@@ -2,8 +2,8 @@
 import type { Page } from 'playwright-core';
 
 /** Opens an open dev room's pre-join screen and waits until the join button is usable. */
-export async function openDevRoom(page: Page, baseUrl: string, room: string, name: string, role: 'teacher' | 'student'): Promise<void> {
-  await page.goto(`${baseUrl}/room/${room}?name=${encodeURIComponent(name)}&role=${role}`);
+export async function openDevRoom(page: Page, baseUrl: string, room: string, name: string, role: 'teacher' | 'student', query = ''): Promise<void> {
+  await page.goto(`${baseUrl}/room/${room}?name=${encodeURIComponent(name)}&role=${role}${query}`);
   await page.waitForFunction(() => {
     const b = document.querySelector('[data-testid=join]') as HTMLButtonElement | null;
     return b !== null && !b.disabled;

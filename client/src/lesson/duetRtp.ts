@@ -1,0 +1,142 @@
+// The page's half of the RTP carrier for duet frames (`?duet=pcm-120-rtp`; the frames themselves
+// are handled in duetRtp.worker.ts). It publishes a "duet" audio track from a silent source,
+// asks WebRTC for 10 ms packets on it (its floor: WebRTC's audio runs in 10 ms steps), and routes
+// the other side's duet frames from its RTP receiver to the playback worklet's ring.
+//
+// Chromium 156 applies an encoded transform only when it is set as the sender or receiver is made:
+// set on a sender that has sent, or on a receiver even one task after its `track` event, it sees
+// no frame (measured here). LiveKit's SFU also reuses a receiver whose track was unpublished (a
+// microphone re-published for music mode) for the next track it forwards, the duet track
+// included. So, once enabled for the page (before joining), every remote audio receiver gets the
+// worker's transform as it is made; frames that are not duet packets pass through unchanged.
+import { type LocalAudioTrack, type Room, Track } from 'livekit-client';
+import type { DuetRtpControl, DuetRtpStats } from './duetRtp.worker';
+import { participantSidOf, withPtime } from './rtpSdp';
+
+export const DUET_RTP_TRACK = 'duet';
+/** Packet time asked of WebRTC on the duet track, ms. */
+export const DUET_RTP_PTIME_MS = 10;
+
+type ScriptTransformCtor = new (worker: Worker, options?: unknown) => unknown;
+function setTransform(target: RTCRtpSender | RTCRtpReceiver, worker: Worker, options: unknown): void {
+  const Ctor = (globalThis as unknown as { RTCRtpScriptTransform: ScriptTransformCtor }).RTCRtpScriptTransform;
+  (target as unknown as { transform: unknown }).transform = new Ctor(worker, options);
+}
+
+/** Whether this browser can carry duet frames in RTP (WebRTC Encoded Transform in a worker). */
+export function duetRtpSupported(): boolean {
+  return typeof (globalThis as { RTCRtpScriptTransform?: unknown }).RTCRtpScriptTransform === 'function' && typeof RTCPeerConnection === 'function';
+}
+
+/** The page's one worker for duet RTP frames (made by enableDuetRtp). */
+let worker: Worker | null = null;
+const statsListeners = new Set<(s: DuetRtpStats) => void>();
+const errorListeners = new Set<(m: string) => void>();
+/** Duet tracks being published, each with what to do with its sender as soon as it exists. */
+const duetTracks = new Map<MediaStreamTrack, (sender: RTCRtpSender) => void>();
+const watched = new WeakSet<RTCPeerConnection>();
+const transformed = new WeakSet<RTCRtpReceiver>();
+
+/** Readies the page for duet frames in RTP: call before joining (see the top of this file). */
+export function enableDuetRtp(): boolean {
+  if (worker) return true;
+  if (!duetRtpSupported()) return false;
+  worker = new Worker(new URL('./duetRtp.worker.ts', import.meta.url), { type: 'module', name: 'muse-duet-rtp' });
+  worker.onmessage = (ev: MessageEvent<DuetRtpStats>) => {
+    for (const l of statsListeners) l(ev.data);
+  };
+  worker.onerror = (ev) => {
+    for (const l of errorListeners) l(`The duet RTP worker failed: ${ev.message || 'it could not be loaded'}. Reload the page.`);
+  };
+  const w = worker;
+  const proto = RTCPeerConnection.prototype;
+  const addTransceiver = proto.addTransceiver;
+  proto.addTransceiver = function (this: RTCPeerConnection, trackOrKind: MediaStreamTrack | string, init?: RTCRtpTransceiverInit) {
+    const t = addTransceiver.call(this, trackOrKind, init);
+    if (typeof trackOrKind !== 'string') duetTracks.get(trackOrKind)?.(t.sender);
+    // LiveKit's pre-made receive sections (its publisher connection's recvonly placeholders)
+    // carry remote tracks later: their receivers are caught here, as they are made.
+    else if (trackOrKind === 'audio' && !transformed.has(t.receiver)) {
+      transformed.add(t.receiver);
+      setTransform(t.receiver, w, { side: 'recv', participantSid: null });
+    }
+    return t;
+  };
+  const setRemoteDescription = proto.setRemoteDescription as (d: RTCSessionDescriptionInit) => Promise<void>;
+  proto.setRemoteDescription = function (this: RTCPeerConnection, desc?: RTCSessionDescriptionInit) {
+    if (!watched.has(this)) {
+      watched.add(this);
+      // Runs inside setRemoteDescription, as each receiver is made (or handed a new track).
+      this.addEventListener('track', (ev) => {
+        if (ev.track.kind !== 'audio' || transformed.has(ev.receiver)) return;
+        transformed.add(ev.receiver);
+        setTransform(ev.receiver, w, { side: 'recv', participantSid: participantSidOf(ev.streams[0]?.id) });
+      });
+    }
+    if (desc?.type === 'answer' && desc.sdp && duetTracks.size > 0) {
+      const mids = this.getTransceivers()
+        .filter((t) => t.sender.track && duetTracks.has(t.sender.track) && t.mid !== null)
+        .map((t) => t.mid!);
+      if (mids.length) desc = { type: 'answer', sdp: withPtime(desc.sdp, mids, DUET_RTP_PTIME_MS) };
+    }
+    return setRemoteDescription.call(this, desc as RTCSessionDescriptionInit);
+  } as typeof proto.setRemoteDescription;
+  return true;
+}
+
+/** One duet's use of the RTP carrier: its published track, and the rings the worker reads and writes. */
+export class DuetRtp {
+  private source: ConstantSourceNode | null = null;
+  private published: LocalAudioTrack | null = null;
+
+  constructor(
+    private readonly room: Room,
+    private readonly ctx: AudioContext,
+    private readonly captureRing: SharedArrayBuffer,
+    private readonly playRing: SharedArrayBuffer,
+    private readonly frame: number,
+    private readonly onStats: (s: DuetRtpStats) => void,
+    private readonly onError: (message: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    if (!worker) throw new Error('duet frames in RTP were not enabled before joining (add ?duet=pcm-120-rtp to the lesson address)');
+    statsListeners.add(this.onStats);
+    errorListeners.add(this.onError);
+    const w = worker;
+    this.control({ playRing: this.playRing });
+    // The track's own sound is never heard: each of its frames is replaced by duet frames.
+    this.source = this.ctx.createConstantSource();
+    this.source.offset.value = 0;
+    const dest = this.ctx.createMediaStreamDestination();
+    this.source.connect(dest);
+    this.source.start();
+    const track = dest.stream.getAudioTracks()[0];
+    let sending = false;
+    duetTracks.set(track, (sender) => {
+      setTransform(sender, w, { side: 'send', ring: this.captureRing, frame: this.frame });
+      sending = true;
+    });
+    const pub = await this.room.localParticipant.publishTrack(track, { name: DUET_RTP_TRACK, source: Track.Source.Unknown, dtx: false, red: false, stopMicTrackOnMute: false });
+    this.published = (pub.track as LocalAudioTrack | undefined) ?? null;
+    if (!sending) throw new Error('LiveKit published the duet track without adding a transceiver for it');
+  }
+
+  control(c: DuetRtpControl): void {
+    worker?.postMessage(c);
+  }
+
+  async stop(): Promise<void> {
+    this.control({ playRing: null });
+    statsListeners.delete(this.onStats);
+    errorListeners.delete(this.onError);
+    const track = this.published;
+    this.published = null;
+    if (track) {
+      duetTracks.delete(track.mediaStreamTrack);
+      await this.room.localParticipant.unpublishTrack(track, true).catch(() => {});
+    }
+    this.source?.stop();
+    this.source?.disconnect();
+  }
+}

@@ -1,0 +1,198 @@
+// Duet frames carried inside RTP (issue 5, `?duet=pcm-120-rtp`). The duet track is an ordinary
+// LiveKit audio track whose encoded frames this worker rewrites (WebRTC Encoded Transform):
+//
+//   send: at each of WebRTC's Opus frames (every 10 ms, see duetRtp.ts) the frame's bytes are
+//         replaced by a duet packet holding every PCM frame the capture worklet has written since
+//         (read from its SharedArrayBuffer ring); no frame waiting, no packet.
+//   recv: every remote audio frame passes through here (see duetRtp.ts for why every one); a duet
+//         packet (it starts with RTP_MAGIC) is read before WebRTC's jitter buffer, its frames go
+//         straight into the playback worklet's ring, and nothing is passed on to WebRTC's decoder;
+//         any other frame is passed on unchanged.
+//
+// So the frames ride RTP over UDP (no SCTP: no congestion window halved by a loss, no reordering
+// declared loss) and neither page thread handles them. Stats go to the page four times a second.
+import { DUET_MAX_FRAME, duetRing, type DuetRing, ringAvailable, ringPeek, ringRelease, ringWrite } from '../audio/duetRing';
+import { DUET_HEADER_BYTES, packDuet, unpackDuet } from './duetPacket';
+
+/** Bytes of duet packet one RTP packet carries at most: WebRTC's packets stay under 1200 bytes
+ *  with RTP header, extensions and SRTP tag. 4 PCM frames of 2.5 ms (10 ms) fit. */
+export const RTP_MAX_PAYLOAD = 1000;
+/** The first bytes of a duet packet in RTP ("MuDt"): an Opus frame starting so is 1 in 2^32, and must then also parse as a whole duet packet. */
+export const RTP_MAGIC = [0x4d, 0x75, 0x44, 0x74] as const;
+function isDuet(b: Uint8Array): boolean {
+  return b.length > RTP_MAGIC.length && b[0] === RTP_MAGIC[0] && b[1] === RTP_MAGIC[1] && b[2] === RTP_MAGIC[2] && b[3] === RTP_MAGIC[3];
+}
+/** Captured frames waiting beyond this many (a stalled sender) are given up, oldest first. */
+const MAX_BACKLOG_MS = 30;
+
+export interface DuetRtpSendOptions {
+  side: 'send';
+  ring: SharedArrayBuffer;
+  frame: number;
+}
+export interface DuetRtpRecvOptions {
+  side: 'recv';
+  /** The sender's LiveKit participant SID (from the stream id), or null. */
+  participantSid: string | null;
+}
+/** Page → worker: the capture clock (senderMs = clockMs + frame / 48) and what to report in each packet. */
+export interface DuetRtpControl {
+  /** The playback worklet's ring while a duet runs (counters start again), null after. */
+  playRing?: SharedArrayBuffer | null;
+  clockMs?: number;
+  reportMs?: number;
+  poor?: boolean;
+}
+/** Worker → page, four times a second. */
+export interface DuetRtpStats {
+  packetsOut: number;
+  framesOut: number;
+  framesGivenUp: number;
+  /** Wait from the last captured sample of each sent frame to its send, ms (this period). */
+  sendLags: number[];
+  packetsIn: number;
+  framesIn: number;
+  /** Arrival (this worker's clock) minus the sender's stamp, ms, per frame this period; clock offset not applied. */
+  rawTransits: number[];
+  /** The participant SID of the last duet packet's sender. */
+  from: string | null;
+  reportMs: number;
+  poor: boolean;
+  /** Other audio frames passed on to WebRTC's decoder. */
+  passedOn: number;
+}
+
+interface EncodedFrame {
+  data: ArrayBuffer;
+}
+interface Transformer {
+  readable: ReadableStream<EncodedFrame>;
+  writable: WritableStream<EncodedFrame>;
+  options: DuetRtpSendOptions | DuetRtpRecvOptions;
+}
+
+const scope = self as unknown as {
+  onrtctransform: ((ev: { transformer: Transformer }) => void) | null;
+  onmessage: ((ev: MessageEvent<DuetRtpControl>) => void) | null;
+  postMessage(m: DuetRtpStats): void;
+};
+
+let clockMs = NaN;
+let reportMs = NaN;
+let poor = false;
+let play: DuetRing | null = null;
+const fresh = (): DuetRtpStats => ({ packetsOut: 0, framesOut: 0, framesGivenUp: 0, sendLags: [], packetsIn: 0, framesIn: 0, rawTransits: [], from: null, reportMs: NaN, poor: false, passedOn: 0 });
+let stats = fresh();
+const seen = new Int32Array(64).fill(-1);
+
+scope.onmessage = (ev) => {
+  const c = ev.data;
+  if (c.playRing !== undefined) {
+    play = c.playRing ? duetRing(c.playRing) : null;
+    stats = fresh();
+    seen.fill(-1);
+    clockMs = NaN;
+  }
+  if (c.clockMs !== undefined) clockMs = c.clockMs;
+  if (c.reportMs !== undefined) reportMs = c.reportMs;
+  if (c.poor !== undefined) poor = c.poor;
+};
+
+setInterval(() => {
+  scope.postMessage({ ...stats, sendLags: stats.sendLags.splice(0), rawTransits: stats.rawTransits.splice(0) });
+}, 250);
+
+const now = () => performance.timeOrigin + performance.now();
+
+async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
+  const ring = duetRing(o.ring);
+  const perPacket = Math.max(1, Math.floor((RTP_MAX_PAYLOAD - RTP_MAGIC.length - DUET_HEADER_BYTES) / (o.frame * 2 + 2)));
+  const maxBacklog = Math.ceil((MAX_BACKLOG_MS * 48) / o.frame);
+  const reader = t.readable.getReader();
+  const writer = t.writable.getWriter();
+  const payloads: Uint8Array[] = [];
+  for (;;) {
+    const { value: f, done } = await reader.read();
+    if (done) return;
+    let waiting = ringAvailable(ring);
+    for (; waiting > maxBacklog; waiting--) {
+      ringRelease(ring);
+      stats.framesGivenUp++;
+    }
+    // Nothing captured yet (or no clock to stamp it with): send nothing rather than WebRTC's Opus.
+    if (waiting === 0 || !Number.isFinite(clockMs)) continue;
+    payloads.length = 0;
+    let firstSeq = 0;
+    let firstStamp = 0;
+    const at = now();
+    while (payloads.length < perPacket && ringAvailable(ring) > 0) {
+      const slot = ringPeek(ring);
+      const seq = ring.meta[slot * 2] >>> 0;
+      const n = ring.meta[slot * 2 + 1];
+      if (payloads.length > 0 && seq !== (firstSeq + payloads.length) >>> 0) break; // a gap: next packet
+      if (payloads.length === 0) {
+        firstSeq = seq;
+        firstStamp = ring.stamp[slot];
+      }
+      const bytes = new Uint8Array(n * 2);
+      const v = new DataView(bytes.buffer);
+      const base = slot * DUET_MAX_FRAME;
+      for (let i = 0; i < n; i++) v.setInt16(i * 2, Math.max(-32768, Math.min(32767, Math.round(ring.data[base + i] * 32767))), true);
+      payloads.push(bytes);
+      stats.sendLags.push(at - (clockMs + (ring.stamp[slot] + n) / 48));
+      ringRelease(ring);
+    }
+    const packet = packDuet({ codec: 'pcm', frame: o.frame, seq: firstSeq, senderMs: clockMs + firstStamp / 48, reportMs, poor }, payloads);
+    const out = new Uint8Array(RTP_MAGIC.length + packet.length);
+    out.set(RTP_MAGIC);
+    out.set(packet, RTP_MAGIC.length);
+    f.data = out.buffer;
+    stats.packetsOut++;
+    stats.framesOut += payloads.length;
+    await writer.write(f);
+  }
+}
+
+async function receive(t: Transformer, o: DuetRtpRecvOptions): Promise<void> {
+  const scratch = new Float32Array(DUET_MAX_FRAME);
+  const reader = t.readable.getReader();
+  const writer = t.writable.getWriter();
+  for (;;) {
+    const { value: f, done } = await reader.read();
+    if (done) return;
+    const b = new Uint8Array(f.data);
+    if (!isDuet(b)) {
+      stats.passedOn++;
+      await writer.write(f);
+      continue;
+    }
+    const p = unpackDuet(b.subarray(RTP_MAGIC.length));
+    const ring = play;
+    if (!p || p.header.codec !== 'pcm' || !ring) continue; // no duet playing here: dropped
+    const h = p.header;
+    const arrived = now();
+    const frameMs = h.frame / 48;
+    stats.packetsIn++;
+    if (o.participantSid) stats.from = o.participantSid;
+    stats.reportMs = h.reportMs;
+    stats.poor = h.poor;
+    for (let i = 0; i < p.payloads.length; i++) {
+      const seq = (h.seq + i) >>> 0;
+      if (seen[seq & 63] === (seq | 0)) continue;
+      seen[seq & 63] = seq | 0;
+      stats.framesIn++;
+      stats.rawTransits.push(arrived - (h.senderMs + i * frameMs));
+      const payload = p.payloads[i];
+      const n = Math.min(DUET_MAX_FRAME, payload.length >> 1);
+      const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+      for (let k = 0; k < n; k++) scratch[k] = v.getInt16(k * 2, true) / 32768;
+      ringWrite(ring, seq, scratch, n, 0);
+    }
+    // Not passed on: WebRTC's decoder would read a duet packet as Opus.
+  }
+}
+
+scope.onrtctransform = (ev) => {
+  const t = ev.transformer;
+  void (t.options.side === 'send' ? send(t, t.options) : receive(t, t.options));
+};
