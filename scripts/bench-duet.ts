@@ -63,6 +63,7 @@ const DEFAULT_QUANTILE = 0.97;
 /** Rows run by default; `--paths` takes any `codec-frame[-livekit][-rtp][-qDIGITS]`, e.g. pcm-240-q999
  *  (quantile 0.999: the buffer covers more of the transit spread, fewer late frames, more delay). */
 const DUETS: DuetPath[] = [
+  { codec: 'pcm', frame: 120, directReceive: true, quantile: DEFAULT_QUANTILE, carrier: 'rtp' },
   { codec: 'pcm', frame: 120, directReceive: true, quantile: DEFAULT_QUANTILE, carrier: 'data' },
   { codec: 'pcm', frame: 240, directReceive: true, quantile: DEFAULT_QUANTILE, carrier: 'data' },
   { codec: 'pcm', frame: 240, directReceive: true, quantile: 0.999, carrier: 'data' },
@@ -130,7 +131,7 @@ async function setDuet(teacher: Page, pages: Page[], on: boolean): Promise<void>
 }
 
 async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
-  const label = `duet, ${o.codec.toUpperCase()} ${(o.frame / 48).toFixed(1)} ms frames${o.directReceive ? '' : ', LiveKit receive'}${o.carrier === 'rtp' ? ', in RTP (10 ms packets)' : ''}${o.quantile === DEFAULT_QUANTILE ? '' : `, buffer q${o.quantile}`}`;
+  const label = `duet, ${o.codec.toUpperCase()} ${(o.frame / 48).toFixed(1)} ms frames${o.directReceive ? '' : ', LiveKit receive'}${o.carrier === 'rtp' ? ', in RTP (10 ms packets)' : ', data channel'}${o.quantile === DEFAULT_QUANTILE ? '' : `, buffer q${o.quantile}`}`;
   for (const p of [teacher, student]) {
     await p.evaluate((opts) => {
       const s = (window as unknown as { muse: { session: { duetOptions: unknown; duetFallback: boolean } } }).muse.session;
@@ -222,9 +223,10 @@ async function main(): Promise<void> {
     const unknown = only?.filter((id) => !parsePath(id));
     if (unknown?.length) throw new Error(`--paths takes codec-frame[-livekit][-rtp][-qDIGITS] (pcm or opus; 120, 240 or 480), e.g. ${DUETS.map(pathId).join(', ')}; not ${unknown.join(', ')}`);
     const paths = only ? only.map((id) => parsePath(id)!) : DUETS;
-    // The RTP carrier must be enabled before joining (every remote audio receiver then passes through its worker).
+    // The RTP carrier (the product's default) is readied before joining, and every remote audio
+    // receiver then passes through its worker: without an RTP row, the pages join without it.
     rtpEnabled = paths.some((o) => o.carrier === 'rtp');
-    const query = rtpEnabled ? '&duet=pcm-120-rtp' : '';
+    const query = rtpEnabled ? '' : '&duet=pcm-120-data';
     const room = `duet-bench-${Date.now()}`;
     await openDevRoom(teacher.page, base, room, 'Teacher', 'teacher', query);
     await openDevRoom(student.page, base, room, 'Student', 'student', query);

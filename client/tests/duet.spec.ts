@@ -1,6 +1,7 @@
 // Duet mode end to end: the teacher's switch reaches the student, both sides' WebRTC audio is
-// stopped at the SFU, and each hears the other's tone through the data path: capture worklet →
-// 16-bit PCM (the default, see README) → LiveKit lossy data packets → decoder → wasm jitter buffer → playback worklet.
+// stopped at the SFU, and each hears the other's tone through the duet path: capture worklet →
+// 16-bit PCM → LiveKit lossy data packets (`?duet=pcm-120-data`, the first two tests) or RTP on
+// a duet audio track (the default, the last test) → wasm jitter buffer → playback worklet.
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startTestApp } from './harness/app';
@@ -86,7 +87,8 @@ async function stats(page: Page): Promise<Record<string, number>> {
 
 test('the teacher switches duet mode on; both hear each other through the data path, not WebRTC audio', async () => {
   const room = `duet-${Date.now()}`;
-  await Promise.all([openDevRoom(teacher.page, app.url, room, 'Mina Park', 'teacher'), openDevRoom(student.page, app.url, room, 'Layla', 'student')]);
+  const data = '&duet=pcm-120-data';
+  await Promise.all([openDevRoom(teacher.page, app.url, room, 'Mina Park', 'teacher', data), openDevRoom(student.page, app.url, room, 'Layla', 'student', data)]);
   await joinAndWaitConnected(teacher.page);
   await joinAndWaitConnected(student.page);
   expect(await student.page.getByTestId('duet-toggle').count()).toBe(0); // no switch for the student
@@ -255,15 +257,15 @@ test('a path too lossy for playing together: the student side reports it, the te
   await student.page.screenshot({ path: path.join(process.cwd(), 'test-results', 'duet-fell-back-student.png') });
 });
 
-test('duet frames in RTP (?duet=pcm-120-rtp): both hear each other through the duet tracks, nothing over the data channel, and WebRTC audio passes the worker unchanged after', async () => {
+test('by default duet frames ride RTP: both hear each other through the duet tracks, nothing over the data channel, and WebRTC audio passes the worker unchanged after', async () => {
   const room = `duet-rtp-${Date.now()}`;
-  const query = '&duet=pcm-120-rtp';
-  await Promise.all([openDevRoom(teacher.page, app.url, room, 'Mina Park', 'teacher', query), openDevRoom(student.page, app.url, room, 'Layla', 'student', query)]);
+  await Promise.all([openDevRoom(teacher.page, app.url, room, 'Mina Park', 'teacher'), openDevRoom(student.page, app.url, room, 'Layla', 'student')]);
   await joinAndWaitConnected(teacher.page);
   await joinAndWaitConnected(student.page);
   await teacher.page.evaluate(() => ((window as unknown as { muse: { session: { duetFallback: boolean } } }).muse.session.duetFallback = false));
   await teacher.page.getByTestId('duet-toggle').click();
   for (const p of [student.page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
+  for (const p of [student.page, teacher.page]) expect(await p.evaluate(() => (window as unknown as { muse: { session: { duet: { carrier: string } } } }).muse.session.duet.carrier)).toBe('rtp');
   const atStudent = await duetTone(student.page, 440).catch((e) => {
     process.stdout.write(`student logs:\n${student.logs.slice(-20).join('\n')}\n`);
     throw e;
@@ -308,5 +310,27 @@ test('duet frames in RTP (?duet=pcm-120-rtp): both hear each other through the d
       const r = (window as unknown as { muse: { session: { room: R } } }).muse.session.room;
       return ![...r.localParticipant.trackPublications.values()].some((t) => t.trackName === 'duet');
     }, null, { timeout: 10000 });
+  }
+});
+
+test("a side that hears nothing of the other's duet frames counts the path as poor after 5 s, and the teacher's side falls back", async () => {
+  type S = { duetFallback: boolean; duetDropInbound: number };
+  const session = (p: Page, set: Partial<S>) => p.evaluate((v) => Object.assign((window as unknown as { muse: { session: S } }).muse.session, v), set);
+  // The previous test left duet off in its RTP room; the student now drops every duet packet on arrival.
+  await session(teacher.page, { duetFallback: true });
+  await session(student.page, { duetDropInbound: 1 });
+  try {
+    await teacher.page.getByTestId('duet-toggle').click();
+    for (const p of [student.page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
+    const on = Date.now();
+    // The teacher hears the student; only the student's verdict, carried in its packets, can end it.
+    for (const p of [teacher.page, student.page]) await p.locator('[data-testid=duet-mode][data-on=false]').waitFor({ timeout: 30000 });
+    const off = Date.now() - on;
+    process.stdout.write(`duet, nothing arriving at the student: duet mode off on both sides ${off} ms after it was running\n`);
+    expect(off).toBeGreaterThan(5000);
+    await teacher.page.getByTestId('duet-fell-back').waitFor({ timeout: 5000 });
+    await student.page.getByTestId('duet-fell-back').waitFor({ timeout: 5000 });
+  } finally {
+    await session(student.page, { duetDropInbound: 0 });
   }
 });

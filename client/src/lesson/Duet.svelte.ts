@@ -10,7 +10,7 @@ import { ProbeNode } from '../audio/ProbeNode';
 import { createDuetRing, DUET_CAPTURE_FRAMES, DuetStat, type DuetRing, duetRing, DUET_MAX_FRAME, ringAvailable, ringDropped, ringPeek, ringRelease, ringWrite, RING_WRITE_INDEX } from '../audio/duetRing';
 import { type ClockSync, nowMs } from './ClockSync.svelte';
 import { duetInboundMs } from './duetLatency';
-import { DUET_RTP_TRACK, DuetRtp, duetRtpSupported } from './duetRtp';
+import { DUET_RTP_TRACK, DuetRtp, duetRtpEnabled } from './duetRtp';
 import type { DuetRtpStats } from './duetRtp.worker';
 import { type DuetCodec, packDuet, unpackDuet } from './duetPacket';
 import { LossyPacketWriter, readLossyUserPacket } from './lossyPacket';
@@ -30,13 +30,15 @@ export interface DuetOptions {
   directReceive: boolean;
   /** Quantile of the transit spread the receiver's jitter buffer covers (JitterOptions.quantile). */
   quantile: number;
-  /** What carries the frames: LiveKit's lossy data packets, or RTP on a "duet" audio track
-   *  (WebRTC Encoded Transform in a worker; PCM only, 10 ms packets; see duetRtp.ts). */
+  /** What carries the frames: RTP on a "duet" audio track (WebRTC Encoded Transform in a worker;
+   *  PCM only, 10 ms packets; see duetRtp.ts), or LiveKit's lossy data packets (Opus, browsers
+   *  without Encoded Transform, and `?duet=pcm-120-data`). */
   carrier: 'data' | 'rtp';
 }
 
-// 2.5 ms frames: lower delay than 5 ms in every bench:duet run so far (README, Duet mode).
-export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 120, bitrate: 128_000, redundancy: true, directReceive: true, quantile: 0.97, carrier: 'data' };
+// 2.5 ms frames: lower delay than 5 ms in every bench:duet run so far; RTP: as fast as the data
+// channel on loopback and far less lost over the simulated Seoul link (README, Duet mode).
+export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 120, bitrate: 128_000, redundancy: true, directReceive: true, quantile: 0.97, carrier: 'rtp' };
 
 /** How much of the arrival jitter the listener's buffer covers: 'tight' plays late frames as
  *  repairs for the lowest delay, 'steady' waits for nearly all of them (bench:duet on one 2-core
@@ -59,14 +61,17 @@ export const DUET_POOR_CONCEALED = 0.05;
 /** Jitter-buffer delay above which duet playing is pointless, ms. */
 export const DUET_POOR_BUFFER_MS = 40;
 
-/** Options from a `?duet=opus-240` / `pcm-120` / `pcm-120-rtp` URL parameter (a troubleshooting
+/** Options from a `?duet=opus-240` / `pcm-120` / `pcm-120-data` URL parameter (a troubleshooting
  *  switch, and what the benchmark uses). */
 export function duetOptionsFrom(param: string | null): Partial<DuetOptions> {
-  const m = /^(opus|pcm)(?:-(120|240|480))?(-rtp)?$/.exec(param ?? '');
+  const m = /^(opus|pcm)(?:-(120|240|480))?(?:-(rtp|data))?$/.exec(param ?? '');
   if (!m) return {};
   // Opus was measured with 5 ms frames only: that stays its frame unless one is named.
-  return { codec: m[1] as DuetCodec, ...(m[2] ? { frame: Number(m[2]) } : m[1] === 'opus' ? { frame: 240 } : {}), ...(m[3] ? { carrier: 'rtp' as const } : {}) };
+  return { codec: m[1] as DuetCodec, ...(m[2] ? { frame: Number(m[2]) } : m[1] === 'opus' ? { frame: 240 } : {}), ...(m[3] ? { carrier: m[3] as DuetOptions['carrier'] } : {}) };
 }
+
+/** Seconds of duet mode with not one packet from the other side after which the path counts as poor. */
+export const DUET_SILENT_S = 5;
 
 export const DUET_TOPIC = 'duet';
 /** Most frames one packet carries (a main thread that woke late sends its backlog in a few packets, not one per frame). */
@@ -104,7 +109,14 @@ export class Duet {
   /** Why starting failed. */
   error = $state<string | null>(null);
   /** Browser tests only: the share of arriving packets to drop, as a path with that much loss would. */
-  dropInbound = 0;
+  get dropInbound(): number {
+    return this.dropShare;
+  }
+  set dropInbound(share: number) {
+    this.dropShare = share;
+    this.rtp?.control({ dropIn: share });
+  }
+  private dropShare = 0;
   /** Output tap (tests and meters): what the playback worklet plays. */
   analyser: AnalyserNode | null = null;
   readonly codec: DuetCodec;
@@ -158,6 +170,11 @@ export class Duet {
   private lastFrom: string | null = null;
   /** The RTP carrier, when it carries the frames. */
   private rtp: DuetRtp | null = null;
+  private startedAt = 0;
+  /** What carries this side's frames (DuetOptions.carrier, as resolved for this browser). */
+  get carrier(): DuetOptions['carrier'] {
+    return this.o.carrier;
+  }
   private readonly onData = (payload: Uint8Array, p?: RemoteParticipant, _k?: DataPacket_Kind, topic?: string) => {
     if (topic === DUET_TOPIC && p) this.receive(payload, p.identity);
   };
@@ -170,6 +187,8 @@ export class Duet {
   ) {
     this.buffer = storedDuetBuffer();
     this.o = { ...DUET_DEFAULTS, quantile: DUET_BUFFER_QUANTILE[this.buffer], ...options };
+    // RTP carries PCM only, and only on a page readied for it before joining (duetRtp.ts).
+    if (this.o.carrier === 'rtp' && (this.o.codec !== 'pcm' || !duetRtpEnabled())) this.o.carrier = 'data';
     this.codec = this.o.codec;
   }
 
@@ -181,10 +200,6 @@ export class Duet {
       return;
     }
     const ctx = this.engine.context;
-    if (this.o.carrier === 'rtp' && (this.o.codec !== 'pcm' || !duetRtpSupported())) {
-      this.error = this.o.codec !== 'pcm' ? 'Duet frames in RTP are PCM only: use pcm-120-rtp, or Opus over the data channel.' : 'This browser cannot rewrite RTP frames (WebRTC Encoded Transform): duet mode needs the data-channel path here.';
-      return;
-    }
     if (this.o.codec === 'opus') await this.openOpus();
     this.captureSab = createDuetRing(DUET_CAPTURE_FRAMES);
     this.captureRing = duetRing(this.captureSab);
@@ -213,9 +228,10 @@ export class Duet {
     });
     this.source.connect(this.capture);
     this.running = true;
+    this.startedAt = performance.now();
     if (this.o.carrier === 'rtp') {
       this.rtp = new DuetRtp(this.room, ctx, this.captureSab, playSab, this.o.frame, (st) => this.onRtpStats(st), (m) => (this.error = m));
-      this.rtp.control({ clockMs: this.captureClockMs() });
+      this.rtp.control({ clockMs: this.captureClockMs(), dropIn: this.dropShare });
       try {
         await this.rtp.start();
       } catch (err) {
@@ -433,7 +449,7 @@ export class Duet {
   private receive(bytes: Uint8Array, from: string): void {
     const p = unpackDuet(bytes);
     if (!p || !this.playRing) return;
-    if (this.dropInbound > 0 && Math.random() < this.dropInbound) return; // test hook: a lossy path
+    if (this.dropShare > 0 && Math.random() < this.dropShare) return; // test hook: a lossy path
     const h = p.header;
     this.lastFrom = from;
     this.packetsIn++;
@@ -478,7 +494,13 @@ export class Duet {
   }
 
   private poorHere(): boolean {
-    return this.concealedRatio > DUET_POOR_CONCEALED || (this.bufferMs ?? 0) > DUET_POOR_BUFFER_MS;
+    return this.concealedRatio > DUET_POOR_CONCEALED || (this.bufferMs ?? 0) > DUET_POOR_BUFFER_MS || this.nothingArrives();
+  }
+
+  /** Duet mode has run for DUET_SILENT_S with not one packet from the other side (a path that
+   *  carries nothing: without this the poor-path verdict, which needs packets, never came). */
+  private nothingArrives(): boolean {
+    return this.running && this.packetsIn === 0 && performance.now() - this.startedAt > DUET_SILENT_S * 1000;
   }
 
   /** LiveKit's lossy data channels whose messages we see first (see tapChannels). */
@@ -575,7 +597,7 @@ export class Duet {
       this.inboundMs = duetInboundMs(this.transits, this.bufferMs, this.outputMs()) ?? this.inboundMs;
     }
     if (this.encodeTimes.length) this.encodeMs = median(this.encodeTimes);
-    this.poor = this.packetsIn > 50 && (this.poorHere() || this.theyFindItPoor);
+    this.poor = (this.packetsIn > 50 && (this.poorHere() || this.theyFindItPoor)) || this.nothingArrives();
     this.rtp?.control({ clockMs: this.captureClockMs(), reportMs: this.inboundMs ?? NaN, poor: this.poorHere() });
   }
 

@@ -88,6 +88,8 @@ export class LessonSession {
   duetOptions: Partial<DuetOptions> = {};
   /** The teacher's side ends duet mode after 3 s of a poor path (the benchmark turns this off to measure poor paths too). */
   duetFallback = true;
+  /** Browser tests only: the share of the other side's duet packets each new duet drops on arrival. */
+  duetDropInbound = 0;
 
   room: Room | null = null;
   /** Told each time the published microphone becomes a new track (music mode re-publishes it); recording follows. */
@@ -130,8 +132,9 @@ export class LessonSession {
     this.micDeviceId = tracks.micDeviceId;
     this.failure = null;
     this.joinStarted = performance.now();
-    // Duet frames in RTP need every remote audio receiver caught as it is made (duetRtp.ts).
-    if (this.duetOptions.carrier === 'rtp') enableDuetRtp();
+    // Duet frames in RTP (the default carrier) need every remote audio receiver caught as it is
+    // made (duetRtp.ts): readied before joining unless this page asked for the data channel.
+    if (this.duetOptions.carrier !== 'data') enableDuetRtp();
     const room = new Room({
       adaptiveStream: false,
       dynacast: true,
@@ -242,6 +245,7 @@ export class LessonSession {
     if (!room) return;
     if (this.roomState.duet && !this.duet && this.micTrack) {
       const duet = new Duet(room, this.engine, this.clocks, this.duetOptions);
+      duet.dropInbound = this.duetDropInbound;
       this.duetRun++;
       this.duet = duet;
       try {

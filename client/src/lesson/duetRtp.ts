@@ -28,6 +28,11 @@ export function duetRtpSupported(): boolean {
   return typeof (globalThis as { RTCRtpScriptTransform?: unknown }).RTCRtpScriptTransform === 'function' && typeof RTCPeerConnection === 'function';
 }
 
+/** Whether this page was readied for duet frames in RTP (enableDuetRtp, before joining). */
+export function duetRtpEnabled(): boolean {
+  return worker !== null;
+}
+
 /** The page's one worker for duet RTP frames (made by enableDuetRtp). */
 let worker: Worker | null = null;
 const statsListeners = new Set<(s: DuetRtpStats) => void>();
@@ -100,7 +105,7 @@ export class DuetRtp {
   ) {}
 
   async start(): Promise<void> {
-    if (!worker) throw new Error('duet frames in RTP were not enabled before joining (add ?duet=pcm-120-rtp to the lesson address)');
+    if (!worker) throw new Error('duet frames in RTP were not enabled before joining');
     statsListeners.add(this.onStats);
     errorListeners.add(this.onError);
     const w = worker;

@@ -40,6 +40,8 @@ export interface DuetRtpControl {
   /** The playback worklet's ring while a duet runs (counters start again), null after. */
   playRing?: SharedArrayBuffer | null;
   clockMs?: number;
+  /** Browser tests only: the share of arriving duet packets to drop (Duet.dropInbound). */
+  dropIn?: number;
   reportMs?: number;
   poor?: boolean;
 }
@@ -80,6 +82,7 @@ const scope = self as unknown as {
 let clockMs = NaN;
 let reportMs = NaN;
 let poor = false;
+let dropIn = 0;
 let play: DuetRing | null = null;
 const fresh = (): DuetRtpStats => ({ packetsOut: 0, framesOut: 0, framesGivenUp: 0, sendLags: [], packetsIn: 0, framesIn: 0, rawTransits: [], from: null, reportMs: NaN, poor: false, passedOn: 0 });
 let stats = fresh();
@@ -91,9 +94,9 @@ scope.onmessage = (ev) => {
     play = c.playRing ? duetRing(c.playRing) : null;
     stats = fresh();
     seen.fill(-1);
-    clockMs = NaN;
   }
   if (c.clockMs !== undefined) clockMs = c.clockMs;
+  if (c.dropIn !== undefined) dropIn = c.dropIn;
   if (c.reportMs !== undefined) reportMs = c.reportMs;
   if (c.poor !== undefined) poor = c.poor;
 };
@@ -111,13 +114,15 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
   const reader = t.readable.getReader();
   const writer = t.writable.getWriter();
   const payloads: Uint8Array[] = [];
+  let sent = false;
   for (;;) {
     const { value: f, done } = await reader.read();
     if (done) return;
     let waiting = ringAvailable(ring);
     for (; waiting > maxBacklog; waiting--) {
       ringRelease(ring);
-      stats.framesGivenUp++;
+      // Before the first packet these are frames captured while the track was being published.
+      if (sent) stats.framesGivenUp++;
     }
     // Nothing captured yet (or no clock to stamp it with): send nothing rather than WebRTC's Opus.
     if (waiting === 0 || !Number.isFinite(clockMs)) continue;
@@ -149,6 +154,7 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
     f.data = out.buffer;
     stats.packetsOut++;
     stats.framesOut += payloads.length;
+    sent = true;
     await writer.write(f);
   }
 }
@@ -169,6 +175,7 @@ async function receive(t: Transformer, o: DuetRtpRecvOptions): Promise<void> {
     const p = unpackDuet(b.subarray(RTP_MAGIC.length));
     const ring = play;
     if (!p || p.header.codec !== 'pcm' || !ring) continue; // no duet playing here: dropped
+    if (dropIn > 0 && Math.random() < dropIn) continue; // test hook: a lossy path
     const h = p.header;
     const arrived = now();
     const frameMs = h.frame / 48;
