@@ -136,9 +136,10 @@ async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
     await p.evaluate((opts) => {
       const s = (window as unknown as { muse: { session: { duetOptions: unknown; duetFallback: boolean } } }).muse.session;
       s.duetOptions = opts;
-      // Measure the path as it is, even when it is too poor for playing together.
+      // Measure the path as it is, even when it is too poor for playing together (and the buffer at
+      // the quantile asked for: autoSteady off).
       s.duetFallback = false;
-    }, { codec: o.codec, frame: o.frame, directReceive: o.directReceive, quantile: o.quantile, carrier: o.carrier });
+    }, { codec: o.codec, frame: o.frame, directReceive: o.directReceive, quantile: o.quantile, carrier: o.carrier, autoSteady: false });
   }
   try {
     await setDuet(teacher, [teacher, student], true);

@@ -93,8 +93,10 @@ test('the teacher switches duet mode on; both hear each other through the data p
   await joinAndWaitConnected(student.page);
   expect(await student.page.getByTestId('duet-toggle').count()).toBe(0); // no switch for the student
 
-  // The teacher's side would end duet mode after 3 s of a poor path; here the path is measured, so keep it on.
+  // The teacher's side would end duet mode after 3 s of a poor path; here the path is measured, so keep it on;
+  // and each buffer stays where its listener puts it (the move to Steady by itself has its own test).
   await teacher.page.evaluate(() => ((window as unknown as { muse: { session: { duetFallback: boolean } } }).muse.session.duetFallback = false));
+  for (const p of [teacher.page, student.page]) await p.evaluate(() => Object.assign((window as unknown as { muse: { session: { duetOptions: object } } }).muse.session.duetOptions, { autoSteady: false }));
   await teacher.page.getByTestId('duet-toggle').click();
   // Both re-publish their microphones for music mode first, which takes long on a loaded machine.
   for (const p of [student.page, teacher.page]) {
@@ -332,5 +334,36 @@ test("a side that hears nothing of the other's duet frames counts the path as po
     await student.page.getByTestId('duet-fell-back').waitFor({ timeout: 5000 });
   } finally {
     await session(student.page, { duetDropInbound: 0 });
+  }
+});
+
+test('a listener on Tight whose sound needs too much repair is moved to Steady, told so, and the stored choice is kept', async () => {
+  type S = { duetFallback: boolean; duetDropInbound: number };
+  const session = (p: Page, set: Partial<S>) => p.evaluate((v) => Object.assign((window as unknown as { muse: { session: S } }).muse.session, v), set);
+  // One packet in eight from the teacher is lost on its way to the student (10 ms of sound each, over 3 % of it);
+  // the path stays on (no fallback) so that only the buffer's move is seen.
+  await session(teacher.page, { duetFallback: false });
+  await session(student.page, { duetDropInbound: 0.125 });
+  await student.page.evaluate(() => localStorage.setItem('muse.duetBuffer', 'tight'));
+  try {
+    await teacher.page.getByTestId('duet-toggle').click();
+    for (const p of [student.page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
+    expect(await student.page.getByTestId('duet-buffer-mode').getAttribute('data-mode')).toBe('tight');
+    const t0 = Date.now();
+    await student.page.getByTestId('duet-auto-steady').waitFor({ timeout: 20000 });
+    process.stdout.write(`duet, 1 packet in 8 lost at the student: moved to Steady after ${Date.now() - t0} ms\n`);
+    expect(await student.page.getByTestId('duet-buffer-mode').getAttribute('data-mode')).toBe('steady');
+    await student.page.waitForFunction(() => (window as unknown as { muse: { session: { duet: { bufferStats(): Record<string, number> } } } }).muse.session.duet.bufferStats().quantile > 0.99, null, { timeout: 5000 });
+    // A move made for this duet, not the listener's choice: the stored choice stays Tight.
+    expect(await student.page.evaluate(() => localStorage.getItem('muse.duetBuffer'))).toBe('tight');
+    await student.page.getByTestId('duet-mode').screenshot({ path: path.join(process.cwd(), 'test-results', 'duet-auto-steady.png') });
+    // Choosing Tight again is the listener's word: no move back for the rest of this duet.
+    await student.page.getByTestId('duet-buffer-tight').click();
+    await student.page.waitForTimeout(5000);
+    expect(await student.page.getByTestId('duet-buffer-mode').getAttribute('data-mode')).toBe('tight');
+    expect(await student.page.getByTestId('duet-auto-steady').count()).toBe(0);
+  } finally {
+    await session(student.page, { duetDropInbound: 0 });
+    if ((await teacher.page.locator('[data-testid=duet-mode]').getAttribute('data-on')) === 'true') await teacher.page.getByTestId('duet-toggle').click();
   }
 });

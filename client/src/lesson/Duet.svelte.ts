@@ -30,6 +30,9 @@ export interface DuetOptions {
   directReceive: boolean;
   /** Quantile of the transit spread the receiver's jitter buffer covers (JitterOptions.quantile). */
   quantile: number;
+  /** Move from Tight to Steady by itself when Tight repairs too much (DUET_AUTO_STEADY; the
+   *  benchmark turns it off to measure Tight as it is). */
+  autoSteady: boolean;
   /** What carries the frames: RTP on a "duet" audio track (WebRTC Encoded Transform in a worker;
    *  PCM only, 10 ms packets; see duetRtp.ts), or LiveKit's lossy data packets (Opus, browsers
    *  without Encoded Transform, and `?duet=pcm-120-data`). */
@@ -38,7 +41,7 @@ export interface DuetOptions {
 
 // 2.5 ms frames: lower delay than 5 ms in every bench:duet run so far; RTP: as fast as the data
 // channel on loopback and far less lost over the simulated Seoul link (README, Duet mode).
-export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 120, bitrate: 128_000, redundancy: true, directReceive: true, quantile: 0.97, carrier: 'rtp' };
+export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 120, bitrate: 128_000, redundancy: true, directReceive: true, quantile: 0.97, autoSteady: true, carrier: 'rtp' };
 
 /** How much of the arrival jitter the listener's buffer covers: 'tight' plays late frames as
  *  repairs for the lowest delay, 'steady' waits for nearly all of them (bench:duet on one 2-core
@@ -55,6 +58,12 @@ export function storedDuetBuffer(): DuetBuffer {
     return 'tight';
   }
 }
+
+/** Concealed share of the output (over the last 4 s) above which a listener on Tight is moved to
+ *  Steady. By construction Tight plays ~3 % of frames late (its 97th percentile), and each lost
+ *  packet of a long link adds its 10 ms: over the simulated Seoul link Tight concealed 3.5–5.8 %
+ *  in bench:duet, at or over DUET_POOR_CONCEALED, Steady 2.0–2.5 % for 5–14 ms more. */
+export const DUET_AUTO_STEADY = 0.03;
 
 /** Concealed share of the output (over the last few seconds) above which duet playing is pointless. */
 export const DUET_POOR_CONCEALED = 0.05;
@@ -100,6 +109,10 @@ export class Duet {
   poor = $state(false);
   /** The listener's buffer choice (see DuetBuffer). */
   buffer = $state<DuetBuffer>('tight');
+  /** This duet moved itself from Tight to Steady (DUET_AUTO_STEADY); the page says so. */
+  autoSteady = $state(false);
+  /** The listener chose a buffer during this duet: no automatic move after that. */
+  private chosenHere = false;
   theyFindItPoor = $state(false);
   /** Packets received (plain fields: set per packet, hundreds of times a second, so they are not
    *  reactive; readStats copies what the page shows four times a second). */
@@ -597,20 +610,36 @@ export class Duet {
       this.inboundMs = duetInboundMs(this.transits, this.bufferMs, this.outputMs()) ?? this.inboundMs;
     }
     if (this.encodeTimes.length) this.encodeMs = median(this.encodeTimes);
+    // Tight repairing too much over the last 4 s (a full history): Steady, once, and the page says so.
+    if (this.o.autoSteady && this.buffer === 'tight' && !this.chosenHere && this.history.length >= 16 && this.concealedRatio > DUET_AUTO_STEADY) {
+      this.setBuffer('steady');
+      this.autoSteady = true;
+      // The repairs of Tight would still fill the window: judge the path on Steady's own.
+      this.history = this.history.slice(-1);
+      this.concealedRatio = 0;
+    }
     this.poor = (this.packetsIn > 50 && (this.poorHere() || this.theyFindItPoor)) || this.nothingArrives();
     this.rtp?.control({ clockMs: this.captureClockMs(), reportMs: this.inboundMs ?? NaN, poor: this.poorHere() });
   }
 
-  /** Changes how much jitter this side's buffer covers, at once and without a gap; remembered in this browser. */
-  setBuffer(mode: DuetBuffer): void {
-    this.buffer = mode;
-    this.o.quantile = DUET_BUFFER_QUANTILE[mode];
-    this.playback?.port.postMessage({ quantile: this.o.quantile });
+  /** The listener's own choice (the page's Tight / Steady buttons): applied and remembered in this
+   *  browser, and no automatic move for the rest of this duet. */
+  chooseBuffer(mode: DuetBuffer): void {
+    this.chosenHere = true;
+    this.autoSteady = false;
+    this.setBuffer(mode);
     try {
       localStorage.setItem(BUFFER_KEY, mode);
     } catch {
       // Private mode without storage: the choice lasts for this duet only.
     }
+  }
+
+  /** Changes how much jitter this side's buffer covers, at once and without a gap. */
+  setBuffer(mode: DuetBuffer): void {
+    this.buffer = mode;
+    this.o.quantile = DUET_BUFFER_QUANTILE[mode];
+    this.playback?.port.postMessage({ quantile: this.o.quantile });
   }
 
   /** Counters of the jitter buffer, for tests and the benchmark. */

@@ -8,7 +8,9 @@
 // no frame (measured here). LiveKit's SFU also reuses a receiver whose track was unpublished (a
 // microphone re-published for music mode) for the next track it forwards, the duet track
 // included. So, once enabled for the page (before joining), every remote audio receiver gets the
-// worker's transform as it is made; frames that are not duet packets pass through unchanged.
+// worker's transform as it is made; frames that are not duet packets pass through unchanged. (It
+// cannot be dropped later for a receiver that carries a microphone: set to null, Chromium 156
+// delivers none of that receiver's frames to the decoder, measured.)
 import { type LocalAudioTrack, type Room, Track } from 'livekit-client';
 import type { DuetRtpControl, DuetRtpStats } from './duetRtp.worker';
 import { participantSidOf, withPtime } from './rtpSdp';
