@@ -16,13 +16,14 @@ import { startNetLesson } from '../client/tests/harness/netlesson';
 import { loadConfig } from '../server/src/config';
 import { startServer } from '../server/src/index';
 import { startLiveKit } from './lib/livekit';
-import { type LinkProfile, NO_IMPAIRMENT, netLabUnavailable, SEOUL_ABU_DHABI } from './lib/netns';
+import { type LinkProfile, NO_IMPAIRMENT, netLabUnavailable, SEOUL_ABU_DHABI, SEOUL_ABU_DHABI_IN_ORDER } from './lib/netns';
 import { findPid, treeCpuSeconds } from './lib/proccpu';
 
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : null);
 const jsonOut = arg('--json');
 /** `--link seoul`: the same table over the simulated Seoul–Abu Dhabi link (network namespaces, root;
- *  `seoul-noloss` / `seoul-nojitter` leave out its loss or its jitter);
+ *  `seoul-noloss` / `seoul-nojitter` leave out its loss or its jitter, `seoul-inorder` keeps its
+ *  jitter from reordering packets);
  *  `--link none`: through the same simulated network with no delay or loss. Default: plain loopback. */
 const LINKS: Record<string, LinkProfile> = {
   seoul: SEOUL_ABU_DHABI,
@@ -30,6 +31,8 @@ const LINKS: Record<string, LinkProfile> = {
   // The same link with one impairment left out, to tell which one costs the duet path its packets.
   'seoul-noloss': { ...SEOUL_ABU_DHABI, lossPct: 0 },
   'seoul-nojitter': { ...SEOUL_ABU_DHABI, jitterMs: 0 },
+  // The same jitter without reordering (each flow in order, as through one queue).
+  'seoul-inorder': SEOUL_ABU_DHABI_IN_ORDER,
 };
 const linkName = arg('--link');
 if (linkName !== null && !(linkName in LINKS)) throw new Error(`--link takes ${Object.keys(LINKS).join(' or ')}, not ${linkName}`);

@@ -26,6 +26,10 @@ export interface LinkProfile {
   jitterMs: number;
   /** Share of UDP packets lost in each direction, % (TCP is delayed only: it retransmits anyway). */
   lossPct: number;
+  /** UDP keeps its order on each flow: a packet leaves no earlier than the one before it, as
+   *  through one queue (the jitter then delays, never reorders). Default: each packet's delay is
+   *  drawn on its own, so packets sent closer together than the jitter reorder, as with netem. */
+  keepOrder?: boolean;
 }
 
 /**
@@ -36,6 +40,8 @@ export interface LinkProfile {
  */
 export const SEOUL_ABU_DHABI: LinkProfile = { delayMs: 30, jitterMs: 5, lossPct: 1 };
 export const NO_IMPAIRMENT: LinkProfile = { delayMs: 0, jitterMs: 0, lossPct: 0 };
+/** The same link with its jitter keeping each flow's order (see LinkProfile.keepOrder). */
+export const SEOUL_ABU_DHABI_IN_ORDER: LinkProfile = { ...SEOUL_ABU_DHABI, keepOrder: true };
 
 export class NetLabError extends Error {}
 
@@ -332,18 +338,39 @@ export class LinkEmulator {
     const front = dgram.createSocket('udp4');
     // One socket towards the SFU per browser-side address, like a NAT mapping.
     const mappings = new Map<string, dgram.Socket>();
+    const out = (sock: dgram.Socket, msg: Buffer, port: number, host: string) => {
+      try {
+        sock.send(msg, port, host);
+      } catch {
+        /* socket closed while the packet was in flight */
+      }
+    };
+    // keepOrder: one queue per flow (socket and destination), drained in order by one timer.
+    const flows = new Map<string, { queue: { due: number; msg: Buffer }[]; timer: NodeJS.Timeout | null }>();
+    const flowIds = new Map<dgram.Socket, number>();
     const send = (sock: dgram.Socket, msg: Buffer, port: number, host: string, profile: LinkProfile) => {
       if (profile.lossPct > 0 && Math.random() * 100 < profile.lossPct) {
         this.stats.udpLost++;
         return;
       }
-      setTimeout(() => {
-        try {
-          sock.send(msg, port, host);
-        } catch {
-          /* socket closed while the packet was in flight */
-        }
-      }, this.delay(profile));
+      if (!profile.keepOrder) {
+        setTimeout(() => out(sock, msg, port, host), this.delay(profile));
+        return;
+      }
+      if (!flowIds.has(sock)) flowIds.set(sock, flowIds.size);
+      const key = `${flowIds.get(sock)}>${host}:${port}`;
+      let flow = flows.get(key);
+      if (!flow) flows.set(key, (flow = { queue: [], timer: null }));
+      const f = flow;
+      const last = f.queue.length ? f.queue[f.queue.length - 1].due : 0;
+      f.queue.push({ due: Math.max(last, Date.now() + this.delay(profile)), msg });
+      const drain = () => {
+        f.timer = null;
+        const now = Date.now();
+        while (f.queue.length && f.queue[0].due <= now) out(sock, f.queue.shift()!.msg, port, host);
+        if (f.queue.length) f.timer = setTimeout(drain, f.queue[0].due - now);
+      };
+      if (!f.timer) f.timer = setTimeout(drain, f.queue[0].due - Date.now());
     };
     front.on('message', (msg, rinfo) => {
       this.stats.udpIn++;
@@ -363,6 +390,7 @@ export class LinkEmulator {
     });
     front.on('error', () => {});
     this.closers.push(async () => {
+      for (const f of flows.values()) if (f.timer) clearTimeout(f.timer);
       for (const s of mappings.values()) s.close();
       await new Promise<void>((resolve) => front.close(() => resolve()));
     });

@@ -95,3 +95,54 @@ test('TCP: delayed with jitter, yet every byte arrives in order', async () => {
   for (let i = 0; i < N; i++) expect(all.readUInt32BE(4 * i)).toBe(i);
   expect(took).toBeGreaterThanOrEqual(profile.delayMs - profile.jitterMs);
 });
+
+/** Sends `n` numbered UDP packets 1 ms apart through an emulator with `profile`; returns the numbers in the order they came back. */
+async function arrivalOrder(profile: LinkProfile, n: number): Promise<{ order: number[]; rtts: number[] }> {
+  const echo = dgram.createSocket('udp4');
+  echo.on('message', (msg, r) => echo.send(msg, r.port, r.address));
+  await new Promise<void>((r) => echo.bind(0, FRONT, () => r()));
+  const front = await freePort('udp');
+  const emu = new LinkEmulator(FRONT, () => profile);
+  await emu.start([{ proto: 'udp', port: front, to: { host: FRONT, port: echo.address().port }, from: FRONT }]);
+  const client = dgram.createSocket('udp4');
+  const sent = new Map<number, number>();
+  const order: number[] = [];
+  const rtts: number[] = [];
+  client.on('message', (msg) => {
+    const i = msg.readUInt32BE(0);
+    order.push(i);
+    rtts.push(performance.now() - sent.get(i)!);
+  });
+  await new Promise<void>((r) => client.bind(0, FRONT, () => r()));
+  for (let i = 0; i < n; i++) {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(i);
+    sent.set(i, performance.now());
+    client.send(b, front, FRONT);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  for (let last = -1, t = 0; last !== order.length && t < 30; t++) {
+    last = order.length;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  await emu.stop();
+  client.close();
+  echo.close();
+  return { order, rtts };
+}
+
+const inversions = (order: number[]) => order.filter((v, i) => i > 0 && v < order[i - 1]).length;
+
+test('UDP jitter reorders packets sent closer together than it, unless the link keeps each flow in order', async () => {
+  const base: LinkProfile = { delayMs: 15, jitterMs: 5, lossPct: 0 };
+  const free = await arrivalOrder(base, 200);
+  const ordered = await arrivalOrder({ ...base, keepOrder: true }, 200);
+  process.stdout.write(`link emulator: ${inversions(free.order)} of ${free.order.length} packets overtaken with independent jitter, ${inversions(ordered.order)} of ${ordered.order.length} in order\n`);
+  // Sent 1 ms apart through two crossings of 15 ± 5 ms: independent delays overtake often.
+  expect(free.order).toHaveLength(200);
+  expect(inversions(free.order)).toBeGreaterThan(20);
+  // In order: every packet back, none overtaken, each still delayed by the link both ways.
+  expect(ordered.order).toHaveLength(200);
+  expect(inversions(ordered.order)).toBe(0);
+  expect(Math.min(...ordered.rtts)).toBeGreaterThanOrEqual(2 * (base.delayMs - base.jitterMs) - 1);
+});
