@@ -11,10 +11,21 @@ export const roomName = z
   .max(64, 'must be at most 64 characters')
   .regex(/^[A-Za-z0-9_-]+$/, 'may contain only letters, digits, - and _');
 
+/** What the joining browser can receive, told to the others in the room as participant attributes
+ *  (set by our server in the LiveKit token: clients may not write attributes themselves). */
+export const joinCapabilities = {
+  /** Duet frames in RTP (WebRTC Encoded Transform): a side sends them so only when every other side says it can read them. */
+  duetRtp: z.boolean().optional(),
+};
+export type JoinCapabilities = { duetRtp?: boolean };
+/** The participant attribute that says a browser reads duet frames in RTP ('1'). */
+export const DUET_RTP_ATTRIBUTE = 'duetRtp';
+
 export const devTokenRequest = z.object({
   room: roomName,
   name: z.string().trim().min(1, 'is required').max(60, 'must be at most 60 characters'),
   role: z.enum(ROLE),
+  ...joinCapabilities,
 });
 export type DevTokenRequest = z.infer<typeof devTokenRequest>;
 
@@ -204,7 +215,7 @@ export const updateLessonRequest = z.discriminatedUnion('scope', [
 ]);
 export type UpdateLessonRequest = z.infer<typeof updateLessonRequest>;
 
-export const joinLessonRequest = z.object({ occurrenceStart });
+export const joinLessonRequest = z.object({ occurrenceStart, ...joinCapabilities });
 export type JoinLessonRequest = z.infer<typeof joinLessonRequest>;
 
 export const lessonRangeQuery = z.object({

@@ -367,3 +367,45 @@ test('a listener on Tight whose sound needs too much repair is moved to Steady, 
     if ((await teacher.page.locator('[data-testid=duet-mode]').getAttribute('data-on')) === 'true') await teacher.page.getByTestId('duet-toggle').click();
   }
 });
+
+test('a lesson with a browser that cannot read duet frames in RTP: both sides carry them on the data channel, and each hears the other', async () => {
+  // The student's browser as one without WebRTC Encoded Transform (Chrome and Edge before 141):
+  // a fresh page whose RTCRtpScriptTransform is gone before the app's code runs.
+  await student.page.goto('about:blank');
+  const old = student.page.evaluate(() => typeof (globalThis as { RTCRtpScriptTransform?: unknown }).RTCRtpScriptTransform);
+  expect(await old).toBe('function');
+  const page = await student.context.newPage();
+  await page.addInitScript(() => delete (globalThis as { RTCRtpScriptTransform?: unknown }).RTCRtpScriptTransform);
+  try {
+    const room = `duet-mixed-${Date.now()}`;
+    await Promise.all([openDevRoom(teacher.page, app.url, room, 'Mina Park', 'teacher'), openDevRoom(page, app.url, room, 'Layla', 'student')]);
+    await joinAndWaitConnected(teacher.page);
+    await joinAndWaitConnected(page);
+    // What each side told the room when joining (the participant attribute our server put in its token).
+    const attr = (p: Page) => p.evaluate(() => [...(window as unknown as { muse: { session: { room: { remoteParticipants: Map<string, { attributes: Record<string, string> }> } } } }).muse.session.room.remoteParticipants.values()].map((x) => x.attributes.duetRtp ?? null));
+    expect(await attr(page)).toEqual(['1']);
+    expect(await attr(teacher.page)).toEqual([null]);
+    await teacher.page.evaluate(() => ((window as unknown as { muse: { session: { duetFallback: boolean } } }).muse.session.duetFallback = false));
+    await teacher.page.getByTestId('duet-toggle').click();
+    for (const p of [page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
+    const carrier = (p: Page) => p.evaluate(() => (window as unknown as { muse: { session: { duet: { carrier: string } } } }).muse.session.duet.carrier);
+    expect(await carrier(teacher.page)).toBe('data');
+    expect(await carrier(page)).toBe('data');
+    const atStudent = await duetTone(page, 440);
+    const atTeacher = await duetTone(teacher.page, 660);
+    process.stdout.write(`duet, mixed lesson: student hears ${atStudent.hz.toFixed(1)} Hz at ${atStudent.db.toFixed(1)} dB; teacher hears ${atTeacher.hz.toFixed(1)} Hz at ${atTeacher.db.toFixed(1)} dB\n`);
+    for (const p of [page, teacher.page]) {
+      await p.waitForFunction(() => ((window as unknown as { muse: { session: { duet: { bufferStats(): Record<string, number> } } } }).muse.session.duet.bufferStats().packetsIn ?? 0) > 300, null, { timeout: 15000 });
+      const s = await stats(p);
+      process.stdout.write(`duet, mixed lesson, ${p === page ? 'student' : 'teacher'}: sent ${s.sentDirect} and read ${s.receivedDirect} packets straight on the data channel, ${s.packetsIn} in\n`);
+      // Written straight onto the data channel and read straight off it, both ways; no duet track.
+      expect(s.sentDirect).toBeGreaterThan(200);
+      expect(s.receivedDirect).toBeGreaterThan(200);
+      const local = await p.evaluate(() => [...(window as unknown as { muse: { session: { room: { localParticipant: { trackPublications: Map<string, { trackName: string }> } } } } }).muse.session.room.localParticipant.trackPublications.values()].map((t) => t.trackName));
+      expect(local).not.toContain('duet');
+    }
+  } finally {
+    if ((await teacher.page.locator('[data-testid=duet-mode]').getAttribute('data-on').catch(() => null)) === 'true') await teacher.page.getByTestId('duet-toggle').click();
+    await page.close();
+  }
+});

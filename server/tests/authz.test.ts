@@ -179,6 +179,12 @@ describe('joining the room', () => {
     expect(tc).toMatchObject({ sub: who.A.me.id, video: { room: teacher.body.room, roomAdmin: true }, attributes: { role: 'teacher' } });
     expect(sc.video.roomAdmin ?? false).toBe(false);
     expect(sc.attributes).toEqual({ role: 'student' });
+    // A browser that reads duet frames in RTP says so; the others see it on the participant.
+    const rtp = await who.A1.agent.post(`/api/lessons/${lessonA.id}/join`).send({ occurrenceStart: FIRST, duetRtp: true });
+    expect((jwtClaims(rtp.body.token) as typeof tc).attributes).toEqual({ role: 'student', duetRtp: '1' });
+    const bad = await who.A1.agent.post(`/api/lessons/${lessonA.id}/join`).send({ occurrenceStart: FIRST, duetRtp: 1 });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.error.fields)).toEqual(['duetRtp']);
     // The control token (music mode) is for this room and this person: a student's is refused by the teacher-only switch.
     expect(typeof teacher.body.controlToken).toBe('string');
     const byStudent = await request(t.app).post(`/api/rooms/${student.body.room}/music-mode`).set('Authorization', `Bearer ${student.body.controlToken}`).send({ on: true });

@@ -25,6 +25,19 @@ test('mints a short-lived token for exactly one room with only the needed grants
   expect(claims.exp! - before).toBeLessThanOrEqual(602);
 });
 
+test("a browser that reads duet frames in RTP says so when joining: the others see it in the token's attributes", async () => {
+  const verify = (t: string) => new TokenVerifier(api.config.liveKitApiKey, api.config.liveKitApiSecret).verify(t);
+  const yes = await postJson(endpoint(), { room: 'violin-1', name: 'Layla', role: 'student', duetRtp: true });
+  expect(yes.status).toBe(200);
+  expect((await verify(yes.body.token)).attributes).toEqual({ role: 'student', duetRtp: '1' });
+  // Saying no, or nothing (an older page), leaves it out: the others send duet frames on the data channel.
+  for (const body of [{ duetRtp: false }, {}]) {
+    const no = await postJson(endpoint(), { room: 'violin-1', name: 'Layla', role: 'student', ...body });
+    expect(no.status).toBe(200);
+    expect((await verify(no.body.token)).attributes).toEqual({ role: 'student' });
+  }
+});
+
 test('two joins with the same name get different identities', async () => {
   const a = await postJson(endpoint(), { room: 'violin-1', name: 'Layla', role: 'student' });
   const b = await postJson(endpoint(), { room: 'violin-1', name: 'Layla', role: 'student' });
@@ -37,6 +50,7 @@ test.each([
   [{ room: 'ok-room', name: '   ', role: 'teacher' }, ['name']],
   [{ room: 'ok-room', name: 'x', role: 'admin' }, ['role']],
   [{ room: 42, name: ['x'], role: 'student' }, ['room', 'name']],
+  [{ room: 'ok-room', name: 'x', role: 'student', duetRtp: 'yes' }, ['duetRtp']],
 ])('rejects %j naming the bad fields', async (body, fields) => {
   const res = await postJson(endpoint(), body);
   expect(res.status).toBe(400);

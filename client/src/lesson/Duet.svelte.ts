@@ -10,7 +10,7 @@ import { ProbeNode } from '../audio/ProbeNode';
 import { createDuetRing, DUET_CAPTURE_FRAMES, DuetStat, type DuetRing, duetRing, DUET_MAX_FRAME, ringAvailable, ringDropped, ringPeek, ringRelease, ringWrite, RING_WRITE_INDEX } from '../audio/duetRing';
 import { type ClockSync, nowMs } from './ClockSync.svelte';
 import { duetInboundMs } from './duetLatency';
-import { DUET_RTP_TRACK, DuetRtp, duetRtpEnabled } from './duetRtp';
+import { DUET_RTP_TRACK, DuetRtp, duetRtpEnabled, duetRtpSupported, peersReadDuetRtp } from './duetRtp';
 import type { DuetRtpStats } from './duetRtp.worker';
 import { type DuetCodec, packDuet, unpackDuet } from './duetPacket';
 import { LossyPacketWriter, readLossyUserPacket } from './lossyPacket';
@@ -46,6 +46,14 @@ export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 120, bitrate: 1
 /** How much of the arrival jitter the listener's buffer covers: 'tight' plays late frames as
  *  repairs for the lowest delay, 'steady' waits for nearly all of them (bench:duet on one 2-core
  *  machine, 2.5 ms frames: 21–24 ms median and 117–245 repairs a minute against 28–33 ms and 21–43). */
+/** Whether a page joining with these options carries duet frames in RTP when the others read it
+ *  (and so reads them itself, and says so when joining): PCM and not `-data`, in a browser with
+ *  WebRTC Encoded Transform. */
+export function wantsDuetRtp(options: Partial<DuetOptions>): boolean {
+  const o = { ...DUET_DEFAULTS, ...options };
+  return o.carrier === 'rtp' && o.codec === 'pcm' && duetRtpSupported();
+}
+
 export type DuetBuffer = 'tight' | 'steady';
 export const DUET_BUFFER_QUANTILE: Record<DuetBuffer, number> = { tight: 0.97, steady: 0.995 };
 const BUFFER_KEY = 'muse.duetBuffer';
@@ -200,8 +208,9 @@ export class Duet {
   ) {
     this.buffer = storedDuetBuffer();
     this.o = { ...DUET_DEFAULTS, quantile: DUET_BUFFER_QUANTILE[this.buffer], ...options };
-    // RTP carries PCM only, and only on a page readied for it before joining (duetRtp.ts).
-    if (this.o.carrier === 'rtp' && (this.o.codec !== 'pcm' || !duetRtpEnabled())) this.o.carrier = 'data';
+    // RTP carries PCM only, only from a page readied for it before joining, and only to browsers
+    // that read it (duetRtp.ts); the other side makes the same choice from the same facts.
+    if (this.o.carrier === 'rtp' && (this.o.codec !== 'pcm' || !duetRtpEnabled() || !peersReadDuetRtp(room))) this.o.carrier = 'data';
     this.codec = this.o.codec;
   }
 

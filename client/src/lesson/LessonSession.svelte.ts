@@ -26,7 +26,7 @@ import { setPublishPtime } from './opusFrames';
 import { MicLimiter } from './MicLimiter';
 import { MusicCheck } from './check/MusicCheck.svelte';
 import { ClockSync, nowMs } from './ClockSync.svelte';
-import { Duet, type DuetOptions } from './Duet.svelte';
+import { Duet, type DuetOptions, wantsDuetRtp } from './Duet.svelte';
 import { enableDuetRtp } from './duetRtp';
 import { LatencyProbe } from './LatencyProbe.svelte';
 import { REPLACE_MARGIN_MS, SHARED_LEAD_MS, SharedMetronome } from './SharedMetronome.svelte';
@@ -133,8 +133,8 @@ export class LessonSession {
     this.failure = null;
     this.joinStarted = performance.now();
     // Duet frames in RTP (the default carrier) need every remote audio receiver caught as it is
-    // made (duetRtp.ts): readied before joining unless this page asked for the data channel.
-    if (this.duetOptions.carrier !== 'data') enableDuetRtp();
+    // made (duetRtp.ts): readied before joining when this page carries them (wantsDuetRtp).
+    if (wantsDuetRtp(this.duetOptions)) enableDuetRtp();
     const room = new Room({
       adaptiveStream: false,
       dynacast: true,

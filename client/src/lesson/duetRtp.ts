@@ -13,6 +13,7 @@
 // delivers none of that receiver's frames to the decoder, measured.)
 import { type LocalAudioTrack, type Room, Track } from 'livekit-client';
 import type { DuetRtpControl, DuetRtpStats } from './duetRtp.worker';
+import { DUET_RTP_ATTRIBUTE } from '../../../shared/api';
 import { participantSidOf, withPtime } from './rtpSdp';
 
 export const DUET_RTP_TRACK = 'duet';
@@ -28,6 +29,14 @@ function setTransform(target: RTCRtpSender | RTCRtpReceiver, worker: Worker, opt
 /** Whether this browser can carry duet frames in RTP (WebRTC Encoded Transform in a worker). */
 export function duetRtpSupported(): boolean {
   return typeof (globalThis as { RTCRtpScriptTransform?: unknown }).RTCRtpScriptTransform === 'function' && typeof RTCPeerConnection === 'function';
+}
+
+/** Whether every other participant in the room said, when joining, that its browser reads duet
+ *  frames in RTP (the participant attribute our server sets from the join request). A browser
+ *  without Encoded Transform would hand our frames to its Opus decoder, so a side sends in RTP
+ *  only when all the others read it; otherwise both sides use the data channel. */
+export function peersReadDuetRtp(room: Room): boolean {
+  return [...room.remoteParticipants.values()].every((p) => p.attributes[DUET_RTP_ATTRIBUTE] === '1');
 }
 
 /** Whether this page was readied for duet frames in RTP (enableDuetRtp, before joining). */

@@ -1,6 +1,6 @@
 // Mints LiveKit access tokens: one room, one identity, short TTL, only the grants a lesson needs.
 import { AccessToken } from 'livekit-server-sdk';
-import type { Role } from '../../../shared/api';
+import { DUET_RTP_ATTRIBUTE, type Role } from '../../../shared/api';
 import type { Config } from '../config';
 
 export interface TokenRequest {
@@ -10,6 +10,8 @@ export interface TokenRequest {
   role: Role;
   /** Lets the holder mute and remove others: the lesson's teacher only. */
   roomAdmin?: boolean;
+  /** The browser reads duet frames in RTP (it said so when asking to join): the others may send them so. */
+  duetRtp?: boolean;
 }
 
 export interface MintedToken {
@@ -23,7 +25,7 @@ export async function mintToken(config: Config, req: TokenRequest, now = new Dat
     identity: req.identity,
     name: req.name,
     ttl,
-    attributes: { role: req.role },
+    attributes: { role: req.role, ...(req.duetRtp === true ? { [DUET_RTP_ATTRIBUTE]: '1' } : {}) },
   });
   at.addGrant({
     room: req.room,

@@ -75,8 +75,8 @@ export function lessonRoutes(ctx: Ctx): Router {
     visibleLesson(ctx, user, req.params.id);
     const body = parse(joinLessonRequest, req.body, 'join request');
     const grant = authorizeLessonJoin(ctx, user, req.params.id, body.occurrenceStart);
-    log.info('lessons.join', { lesson: req.params.id, identity: grant.identity, role: grant.role });
-    const out: JoinResponse = await joinResponse(config, grant);
+    log.info('lessons.join', { lesson: req.params.id, identity: grant.identity, role: grant.role, duetRtp: body.duetRtp === true });
+    const out: JoinResponse = await joinResponse(config, grant, body);
     res.json(out);
   });
 

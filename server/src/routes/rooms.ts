@@ -1,6 +1,6 @@
 // Room calls: a LiveKit token for an open development room, and the teacher's music-mode switch.
 import { Router, type Request } from 'express';
-import { type CheckTokenResponse, DEFAULT_METRONOME, devTokenRequest, duetRequest, metronomeRequest, musicModeRequest, roomName, type JoinResponse, type MetronomeState, type RoomState } from '../../../shared/api';
+import { type CheckTokenResponse, DEFAULT_METRONOME, devTokenRequest, duetRequest, metronomeRequest, musicModeRequest, roomName, type JoinCapabilities, type JoinResponse, type MetronomeState, type RoomState } from '../../../shared/api';
 import type { ControlClaims } from '../livekit/control';
 import type { Config } from '../config';
 import { fromZod, HttpError } from '../errors';
@@ -11,8 +11,8 @@ import { log } from '../log';
 import { authorizeDevJoin, type JoinGrant } from '../services/access';
 
 /** The JoinResponse for a granted join: LiveKit token plus our control token. */
-export async function joinResponse(config: Config, grant: JoinGrant): Promise<JoinResponse> {
-  const minted = await mintToken(config, grant);
+export async function joinResponse(config: Config, grant: JoinGrant, caps: JoinCapabilities = {}): Promise<JoinResponse> {
+  const minted = await mintToken(config, { ...grant, duetRtp: caps.duetRtp === true });
   return {
     livekitUrl: config.publicLiveKitUrl,
     token: minted.token,
@@ -32,8 +32,8 @@ export function roomRoutes(config: Config): Router {
     const parsed = devTokenRequest.safeParse(req.body ?? {});
     if (!parsed.success) throw fromZod(parsed.error, 'join request');
     const grant = authorizeDevJoin(config, parsed.data);
-    log.info('room.token', { room: grant.room, identity: grant.identity, role: grant.role });
-    res.json(await joinResponse(config, grant));
+    log.info('room.token', { room: grant.room, identity: grant.identity, role: grant.role, duetRtp: parsed.data.duetRtp === true });
+    res.json(await joinResponse(config, grant, parsed.data));
   });
 
   /** The control token's claims when they are the teacher's for `:room`; 4xx otherwise. */
