@@ -12,7 +12,7 @@ import { type ClockSync, nowMs } from './ClockSync.svelte';
 import { duetInboundMs } from './duetLatency';
 import { DUET_RTP_TRACK, DuetRtp, duetRtpEnabled, duetRtpSupported, peersReadDuetRtp } from './duetRtp';
 import type { DuetRtpStats } from './duetRtp.worker';
-import { type DuetCodec, packDuet, unpackDuet } from './duetPacket';
+import { decodePcm16, type DuetCodec, encodePcm16, packDuet, unpackDuet } from './duetPacket';
 import { LossyPacketWriter, readLossyUserPacket } from './lossyPacket';
 
 export { type DuetCodec, type DuetHeader, packDuet, unpackDuet } from './duetPacket';
@@ -377,8 +377,7 @@ export class Duet {
           data.close();
         } else {
           const bytes = new Uint8Array(n * 2);
-          const v = new DataView(bytes.buffer);
-          for (let i = 0; i < n; i++) v.setInt16(i * 2, Math.max(-32768, Math.min(32767, Math.round(pcm[i] * 32767))), true);
+          encodePcm16(pcm, 0, n, bytes);
           this.noteEncode(performance.now() - t0);
           this.queue(seq, senderMs, bytes);
         }
@@ -495,9 +494,7 @@ export class Duet {
     if (this.seen[seq & 63] === (seq | 0)) return; // a duplicate: decoded already
     this.seen[seq & 63] = seq | 0;
     if (codec === 'pcm') {
-      const n = Math.min(DUET_MAX_FRAME, payload.length >> 1);
-      const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-      for (let i = 0; i < n; i++) this.scratch[i] = v.getInt16(i * 2, true) / 32768;
+      const n = decodePcm16(payload, this.scratch);
       ringWrite(this.playRing!, seq, this.scratch, n, 0);
       return;
     }

@@ -67,3 +67,23 @@ export function unpackDuet(b: Uint8Array): { header: DuetHeader; payloads: Uint8
     payloads,
   };
 }
+
+/** Writes `n` samples of `pcm` from `offset` into `out` as 16-bit little-endian PCM (n × 2 bytes),
+ *  clipped to full scale: the duet path's PCM payload. */
+export function encodePcm16(pcm: Float32Array, offset: number, n: number, out: Uint8Array): void {
+  for (let i = 0; i < n; i++) {
+    const s = Math.max(-32768, Math.min(32767, Math.round(pcm[offset + i] * 32767)));
+    out[i * 2] = s & 0xff;
+    out[i * 2 + 1] = (s >> 8) & 0xff;
+  }
+}
+
+/** Reads a 16-bit little-endian PCM payload into `out`; returns the samples read (at most out.length). */
+export function decodePcm16(bytes: Uint8Array, out: Float32Array): number {
+  const n = Math.min(out.length, bytes.length >> 1);
+  for (let i = 0; i < n; i++) {
+    const u = bytes[i * 2] | (bytes[i * 2 + 1] << 8);
+    out[i] = (u >= 0x8000 ? u - 0x10000 : u) / 32768;
+  }
+  return n;
+}

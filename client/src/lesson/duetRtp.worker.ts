@@ -12,7 +12,7 @@
 // So the frames ride RTP over UDP (no SCTP: no congestion window halved by a loss, no reordering
 // declared loss) and neither page thread handles them. Stats go to the page four times a second.
 import { DUET_MAX_FRAME, duetRing, type DuetRing, ringAvailable, ringPeek, ringRelease, ringWrite } from '../audio/duetRing';
-import { DUET_HEADER_BYTES, packDuet, unpackDuet } from './duetPacket';
+import { decodePcm16, DUET_HEADER_BYTES, encodePcm16, packDuet, unpackDuet } from './duetPacket';
 
 /** Bytes of duet packet one RTP packet carries at most: WebRTC's packets stay under 1200 bytes
  *  with RTP header, extensions and SRTP tag. 4 PCM frames of 2.5 ms (10 ms) fit. */
@@ -140,9 +140,7 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
         firstStamp = ring.stamp[slot];
       }
       const bytes = new Uint8Array(n * 2);
-      const v = new DataView(bytes.buffer);
-      const base = slot * DUET_MAX_FRAME;
-      for (let i = 0; i < n; i++) v.setInt16(i * 2, Math.max(-32768, Math.min(32767, Math.round(ring.data[base + i] * 32767))), true);
+      encodePcm16(ring.data, slot * DUET_MAX_FRAME, n, bytes);
       payloads.push(bytes);
       stats.sendLags.push(at - (clockMs + (ring.stamp[slot] + n) / 48));
       ringRelease(ring);
@@ -189,10 +187,7 @@ async function receive(t: Transformer, o: DuetRtpRecvOptions): Promise<void> {
       seen[seq & 63] = seq | 0;
       stats.framesIn++;
       stats.rawTransits.push(arrived - (h.senderMs + i * frameMs));
-      const payload = p.payloads[i];
-      const n = Math.min(DUET_MAX_FRAME, payload.length >> 1);
-      const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-      for (let k = 0; k < n; k++) scratch[k] = v.getInt16(k * 2, true) / 32768;
+      const n = decodePcm16(p.payloads[i], scratch);
       ringWrite(ring, seq, scratch, n, 0);
     }
     // Not passed on: WebRTC's decoder would read a duet packet as Opus.
