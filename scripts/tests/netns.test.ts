@@ -22,8 +22,10 @@ function freePort(type: 'tcp' | 'udp'): Promise<number> {
   });
 }
 
-test('UDP: every packet is delayed both ways, and about the configured share is lost', async () => {
-  const profile: LinkProfile = { delayMs: 25, jitterMs: 5, lossPct: 10 };
+/** Sends `n` numbered UDP packets through an emulator with `profile` to an echo and back, waiting
+ *  `gapMs` after every `every` packets; returns the numbers in the order they came back, each one's
+ *  round trip, and how many the emulator dropped. */
+async function echoThrough(profile: LinkProfile, n: number, pace: { every: number; gapMs: number }): Promise<{ order: number[]; rtts: number[]; lost: number }> {
   const echo = dgram.createSocket('udp4');
   echo.on('message', (msg, r) => echo.send(msg, r.port, r.address));
   await new Promise<void>((r) => echo.bind(0, FRONT, () => r()));
@@ -32,31 +34,42 @@ test('UDP: every packet is delayed both ways, and about the configured share is 
   await emu.start([{ proto: 'udp', port: front, to: { host: FRONT, port: echo.address().port }, from: FRONT }]);
   const client = dgram.createSocket('udp4');
   const sent = new Map<number, number>();
+  const order: number[] = [];
   const rtts: number[] = [];
-  client.on('message', (msg) => rtts.push(performance.now() - sent.get(msg.readUInt32BE(0))!));
+  client.on('message', (msg) => {
+    const i = msg.readUInt32BE(0);
+    order.push(i);
+    rtts.push(performance.now() - sent.get(i)!);
+  });
   await new Promise<void>((r) => client.bind(0, FRONT, () => r()));
-  const N = 600;
-  for (let i = 0; i < N; i++) {
+  for (let i = 0; i < n; i++) {
     const b = Buffer.alloc(4);
     b.writeUInt32BE(i);
     sent.set(i, performance.now());
     client.send(b, front, FRONT);
-    // Paced, so that no socket buffer overflows on a busy machine (that loss would not be the emulator's).
-    if (i % 10 === 9) await new Promise((r) => setTimeout(r, 2));
+    if (i % pace.every === pace.every - 1) await new Promise((r) => setTimeout(r, pace.gapMs));
   }
   // Until nothing has come back for 300 ms (the slowest packet is 60 ms late on a quiet machine).
-  for (let last = -1, t = 0; last !== rtts.length && t < 30; t++) {
-    last = rtts.length;
+  for (let last = -1, t = 0; last !== order.length && t < 30; t++) {
+    last = order.length;
     await new Promise((r) => setTimeout(r, 300));
   }
   await emu.stop();
   client.close();
   echo.close();
+  return { order, rtts, lost: emu.stats.udpLost };
+}
+
+test('UDP: every packet is delayed both ways, and about the configured share is lost', async () => {
+  const profile: LinkProfile = { delayMs: 25, jitterMs: 5, lossPct: 10 };
+  const N = 600;
+  // Paced, so that no socket buffer overflows on a busy machine (that loss would not be the emulator's).
+  const { rtts, lost: dropped } = await echoThrough(profile, N, { every: 10, gapMs: 2 });
   // 10 % each way: the emulator drops ≈ 19 % of N (binomial, N = 600: 4 σ ≈ ±6 %), and about 81 % come back.
-  const lost = emu.stats.udpLost / N;
+  const lost = dropped / N;
   expect(lost).toBeGreaterThan(0.12);
   expect(lost).toBeLessThan(0.26);
-  expect(rtts.length).toBeLessThanOrEqual(N - emu.stats.udpLost);
+  expect(rtts.length).toBeLessThanOrEqual(N - dropped);
   expect(rtts.length / N).toBeGreaterThan(0.7);
   // Two crossings of 25 ± 5 ms.
   expect(Math.min(...rtts)).toBeGreaterThanOrEqual(2 * (profile.delayMs - profile.jitterMs) - 1);
@@ -96,40 +109,8 @@ test('TCP: delayed with jitter, yet every byte arrives in order', async () => {
   expect(took).toBeGreaterThanOrEqual(profile.delayMs - profile.jitterMs);
 });
 
-/** Sends `n` numbered UDP packets 1 ms apart through an emulator with `profile`; returns the numbers in the order they came back. */
-async function arrivalOrder(profile: LinkProfile, n: number): Promise<{ order: number[]; rtts: number[] }> {
-  const echo = dgram.createSocket('udp4');
-  echo.on('message', (msg, r) => echo.send(msg, r.port, r.address));
-  await new Promise<void>((r) => echo.bind(0, FRONT, () => r()));
-  const front = await freePort('udp');
-  const emu = new LinkEmulator(FRONT, () => profile);
-  await emu.start([{ proto: 'udp', port: front, to: { host: FRONT, port: echo.address().port }, from: FRONT }]);
-  const client = dgram.createSocket('udp4');
-  const sent = new Map<number, number>();
-  const order: number[] = [];
-  const rtts: number[] = [];
-  client.on('message', (msg) => {
-    const i = msg.readUInt32BE(0);
-    order.push(i);
-    rtts.push(performance.now() - sent.get(i)!);
-  });
-  await new Promise<void>((r) => client.bind(0, FRONT, () => r()));
-  for (let i = 0; i < n; i++) {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(i);
-    sent.set(i, performance.now());
-    client.send(b, front, FRONT);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  for (let last = -1, t = 0; last !== order.length && t < 30; t++) {
-    last = order.length;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  await emu.stop();
-  client.close();
-  echo.close();
-  return { order, rtts };
-}
+/** `n` packets 1 ms apart (see echoThrough). */
+const arrivalOrder = (profile: LinkProfile, n: number) => echoThrough(profile, n, { every: 1, gapMs: 1 });
 
 const inversions = (order: number[]) => order.filter((v, i) => i > 0 && v < order[i - 1]).length;
 
