@@ -15,6 +15,7 @@ import { joinAndWaitConnected, measureProbe, openDevRoom } from '../client/tests
 import { startNetLesson } from '../client/tests/harness/netlesson';
 import { loadConfig } from '../server/src/config';
 import { startServer } from '../server/src/index';
+import { type AudioCallbacks, audioCallbacks } from './lib/audioCallbacks';
 import { startLiveKit } from './lib/livekit';
 import { type LinkProfile, NO_IMPAIRMENT, netLabUnavailable, SEOUL_ABU_DHABI, SEOUL_ABU_DHABI_IN_ORDER } from './lib/netns';
 import { findPid, treeCpuSeconds } from './lib/proccpu';
@@ -220,6 +221,7 @@ async function startLesson(): Promise<{ teacher: Participant; student: Participa
 async function main(): Promise<void> {
   const { teacher, student, base, stop } = await startLesson();
   const rows: Row[] = [];
+  let callbacks: { teacher: AudioCallbacks; student: AudioCallbacks } | null = null;
   const pids = [findPid(teacher.wav), findPid(student.wav)];
   cpuOf = () => [pids[0] ? treeCpuSeconds(pids[0]) : NaN, pids[1] ? treeCpuSeconds(pids[1]) : NaN];
   try {
@@ -244,6 +246,8 @@ async function main(): Promise<void> {
       for (const p of [teacher.page, student.page]) await p.evaluate(() => (window as unknown as { muse: { session: { setCameraOff(off: boolean): Promise<void> } } }).muse.session.setCameraOff(true));
       await teacher.page.waitForTimeout(2000);
     }
+    // Each side's audio device callback: the step in which duet frames become available and are played.
+    callbacks = { teacher: await audioCallbacks(teacher.page), student: await audioCallbacks(student.page) };
     rows.push(await musicMode(teacher.page));
     for (const o of paths) rows.push(await duet(teacher.page, student.page, o));
     if (process.env.MUSE_BENCH_DEBUG) process.stderr.write(`teacher console:\n${teacher.logs.slice(-15).join('\n')}\nstudent console:\n${student.logs.slice(-15).join('\n')}\n`);
@@ -269,8 +273,12 @@ async function main(): Promise<void> {
   }
   process.stdout.write("\nCPU: each side's whole browser (all its processes) while the clicks ran, % of one core. glitch/min: stretches of concealed output at the teacher (each counts once, however many frames it covers).\n");
   process.stdout.write("send wait: capture thread → the student's page thread (median / p97); transit: over the fastest frame, student's page thread → teacher's page thread (median / p97), what the jitter buffer absorbs.\nshown: the teacher's duet panel's \"To you\" at the end, with the browser's output latency (in it, not in the measured click path) in brackets.\n");
+  if (callbacks) {
+    const cb = (c: AudioCallbacks) => `every ${f(c.periodMs)} ms, ${f(c.quantaPerWake, 2)} quanta of 128 samples each (${f(c.quantaPerSecond, 0)} quanta/s; base / output latency ${f(c.baseLatencyMs)} / ${f(c.outputLatencyMs)} ms)`;
+    process.stdout.write(`audio device callbacks: teacher ${cb(callbacks.teacher)}; student ${cb(callbacks.student)}. Worklets run only inside them: captured frames become available, and arriving ones are played, in steps of one callback.\n`);
+  }
   process.stdout.write(link ? `Target (issue 5) on an emulated link: one-way network delay (${2 * link.delayMs} ms) + ≤ 25 ms.\n` : 'Targets (issue 5): on loopback, median ≤ 25 ms, p95 ≤ 30 ms, 0 glitches per minute.\n');
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ cores: os.cpus().length, load: os.loadavg(), link: linkName ?? 'loopback', profile: link, camera, rows }, null, 2));
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ cores: os.cpus().length, load: os.loadavg(), link: linkName ?? 'loopback', profile: link, camera, audioCallbacks: callbacks, rows }, null, 2));
 }
 
 main().catch((err) => {
