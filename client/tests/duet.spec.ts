@@ -267,7 +267,14 @@ test('by default duet frames ride RTP: both hear each other through the duet tra
   await teacher.page.evaluate(() => ((window as unknown as { muse: { session: { duetFallback: boolean } } }).muse.session.duetFallback = false));
   await teacher.page.getByTestId('duet-toggle').click();
   for (const p of [student.page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
-  for (const p of [student.page, teacher.page]) expect(await p.evaluate(() => (window as unknown as { muse: { session: { duet: { carrier: string } } } }).muse.session.duet.carrier)).toBe('rtp');
+  for (const p of [student.page, teacher.page]) {
+    const how = await p.evaluate(() => {
+      const d = (window as unknown as { muse: { session: { duet: { carrier: string; rtpPacing: string | null } } } }).muse.session.duet;
+      return { carrier: d.carrier, pacing: d.rtpPacing };
+    });
+    // Chromium has MediaStreamTrackGenerator: packets leave as frames are captured.
+    expect(how).toEqual({ carrier: 'rtp', pacing: 'capture' });
+  }
   const atStudent = await duetTone(student.page, 440).catch((e) => {
     process.stdout.write(`student logs:\n${student.logs.slice(-20).join('\n')}\n`);
     throw e;
@@ -282,7 +289,9 @@ test('by default duet frames ride RTP: both hear each other through the duet tra
     // Every duet frame came in RTP: none written to or read off the data channel.
     expect(s.sentDirect).toBe(0);
     expect(s.receivedDirect).toBe(0);
-    // ~100 packets a second each way (10 ms), each with the 2.5 ms frames captured since the last.
+    // A packet each time the worker finds frames captured (the worker wrote into the duet track at
+    // least as often as packets left), each with the 2.5 ms frames captured since the last.
+    expect(s.paced).toBeGreaterThanOrEqual(s.packetsOut);
     expect(s.packetsOut).toBeGreaterThan(250);
     expect(s.packetsIn).toBeGreaterThan(300);
     expect(s.framesIn).toBeGreaterThan(s.packetsIn * 2);
@@ -404,6 +413,44 @@ test('a lesson with a browser that cannot read duet frames in RTP: both sides ca
       const local = await p.evaluate(() => [...(window as unknown as { muse: { session: { room: { localParticipant: { trackPublications: Map<string, { trackName: string }> } } } } }).muse.session.room.localParticipant.trackPublications.values()].map((t) => t.trackName));
       expect(local).not.toContain('duet');
     }
+  } finally {
+    if ((await teacher.page.locator('[data-testid=duet-mode]').getAttribute('data-on').catch(() => null)) === 'true') await teacher.page.getByTestId('duet-toggle').click();
+    await page.close();
+  }
+});
+
+test('a browser with Encoded Transform but no MediaStreamTrackGenerator sends duet RTP at WebRTC\'s 10 ms steps, and both still hear each other', async () => {
+  // Firefox and Safari have RTCRtpScriptTransform but not Chromium's MediaStreamTrackGenerator.
+  await student.page.goto('about:blank');
+  const page = await student.context.newPage();
+  await page.addInitScript(() => delete (globalThis as { MediaStreamTrackGenerator?: unknown }).MediaStreamTrackGenerator);
+  try {
+    const room = `duet-tick-${Date.now()}`;
+    await Promise.all([openDevRoom(teacher.page, app.url, room, 'Mina Park', 'teacher'), openDevRoom(page, app.url, room, 'Layla', 'student')]);
+    await joinAndWaitConnected(teacher.page);
+    await joinAndWaitConnected(page);
+    await teacher.page.evaluate(() => ((window as unknown as { muse: { session: { duetFallback: boolean } } }).muse.session.duetFallback = false));
+    await teacher.page.getByTestId('duet-toggle').click();
+    for (const p of [page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
+    const how = (p: Page) => p.evaluate(() => {
+      const d = (window as unknown as { muse: { session: { duet: { carrier: string; rtpPacing: string | null } } } }).muse.session.duet;
+      return { carrier: d.carrier, pacing: d.rtpPacing };
+    });
+    expect(await how(page)).toEqual({ carrier: 'rtp', pacing: 'tick' });
+    expect(await how(teacher.page)).toEqual({ carrier: 'rtp', pacing: 'capture' });
+    await duetTone(page, 440);
+    await duetTone(teacher.page, 660);
+    for (const p of [page, teacher.page]) await p.waitForFunction(() => ((window as unknown as { muse: { session: { duet: { bufferStats(): Record<string, number> } } } }).muse.session.duet.bufferStats().packetsIn ?? 0) > 300, null, { timeout: 15000 });
+    const st = await stats(page);
+    const te = await stats(teacher.page);
+    process.stdout.write(`duet in RTP, tick-paced student: ${st.packetsOut} packets out (${st.paced} paced writes), ${(st.framesOut / st.packetsOut).toFixed(2)} frames each; capture-paced teacher: ${te.packetsOut} out (${te.paced} writes)\n`);
+    // No writes of its own: WebRTC's 10 ms steps made its packets, up to four 2.5 ms frames each.
+    expect(st.paced).toBe(0);
+    expect(st.packetsOut).toBeGreaterThan(250);
+    expect(st.framesOut / st.packetsOut).toBeGreaterThan(2.5);
+    expect(st.framesOut / st.packetsOut).toBeLessThanOrEqual(4);
+    expect(te.paced).toBeGreaterThanOrEqual(te.packetsOut);
+    for (const s of [st, te]) expect(s.sentDirect).toBe(0);
   } finally {
     if ((await teacher.page.locator('[data-testid=duet-mode]').getAttribute('data-on').catch(() => null)) === 'true') await teacher.page.getByTestId('duet-toggle').click();
     await page.close();

@@ -37,11 +37,16 @@ export interface DuetOptions {
    *  PCM only, 10 ms packets; see duetRtp.ts), or LiveKit's lossy data packets (Opus, browsers
    *  without Encoded Transform, and `?duet=pcm-120-data`). */
   carrier: 'data' | 'rtp';
+  /** When an RTP packet leaves: 'capture', as soon as the capture worklet has written a frame (the
+   *  duet track's sound is written by the worker itself, a MediaStreamTrackGenerator; Chromium),
+   *  or 'tick', at WebRTC's own 10 ms audio steps (a silent Web Audio source; every browser with
+   *  Encoded Transform, and what a browser without the generator uses). */
+  rtpPacing: 'capture' | 'tick';
 }
 
 // 2.5 ms frames: lower delay than 5 ms in every bench:duet run so far; RTP: as fast as the data
 // channel on loopback and far less lost over the simulated Seoul link (README, Duet mode).
-export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 120, bitrate: 128_000, redundancy: true, directReceive: true, quantile: 0.97, autoSteady: true, carrier: 'rtp' };
+export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 120, bitrate: 128_000, redundancy: true, directReceive: true, quantile: 0.97, autoSteady: true, carrier: 'rtp', rtpPacing: 'capture' };
 
 /** How much of the arrival jitter the listener's buffer covers: 'tight' plays late frames as
  *  repairs for the lowest delay, 'steady' waits for nearly all of them (bench:duet on one 2-core
@@ -81,10 +86,11 @@ export const DUET_POOR_BUFFER_MS = 40;
 /** Options from a `?duet=opus-240` / `pcm-120` / `pcm-120-data` URL parameter (a troubleshooting
  *  switch, and what the benchmark uses). */
 export function duetOptionsFrom(param: string | null): Partial<DuetOptions> {
-  const m = /^(opus|pcm)(?:-(120|240|480))?(?:-(rtp|data))?$/.exec(param ?? '');
+  const m = /^(opus|pcm)(?:-(120|240|480))?(?:-(rtp|rtptick|data))?$/.exec(param ?? '');
   if (!m) return {};
   // Opus was measured with 5 ms frames only: that stays its frame unless one is named.
-  return { codec: m[1] as DuetCodec, ...(m[2] ? { frame: Number(m[2]) } : m[1] === 'opus' ? { frame: 240 } : {}), ...(m[3] ? { carrier: m[3] as DuetOptions['carrier'] } : {}) };
+  const carrier = m[3] === 'rtptick' ? { carrier: 'rtp' as const, rtpPacing: 'tick' as const } : m[3] ? { carrier: m[3] as DuetOptions['carrier'] } : {};
+  return { codec: m[1] as DuetCodec, ...(m[2] ? { frame: Number(m[2]) } : m[1] === 'opus' ? { frame: 240 } : {}), ...carrier };
 }
 
 /** Seconds of duet mode with not one packet from the other side after which the path counts as poor. */
@@ -196,6 +202,12 @@ export class Duet {
   get carrier(): DuetOptions['carrier'] {
     return this.o.carrier;
   }
+  /** When this side's RTP packets leave (DuetOptions.rtpPacing as this browser can do it), or null on the data channel. */
+  get rtpPacing(): DuetOptions['rtpPacing'] | null {
+    return this.rtp?.pacing ?? null;
+  }
+  /** Writes into the duet track made at captured frames (capture pacing). */
+  private paced = 0;
   private readonly onData = (payload: Uint8Array, p?: RemoteParticipant, _k?: DataPacket_Kind, topic?: string) => {
     if (topic === DUET_TOPIC && p) this.receive(payload, p.identity);
   };
@@ -252,7 +264,7 @@ export class Duet {
     this.running = true;
     this.startedAt = performance.now();
     if (this.o.carrier === 'rtp') {
-      this.rtp = new DuetRtp(this.room, ctx, this.captureSab, playSab, this.o.frame, (st) => this.onRtpStats(st), (m) => (this.error = m));
+      this.rtp = new DuetRtp(this.room, ctx, this.captureSab, playSab, this.o.frame, this.o.rtpPacing, (st) => this.onRtpStats(st), (m) => (this.error = m));
       this.rtp.control({ clockMs: this.captureClockMs(), dropIn: this.dropShare });
       try {
         await this.rtp.start();
@@ -577,6 +589,7 @@ export class Duet {
   /** The RTP carrier's worker reports (four times a second). */
   private onRtpStats(st: DuetRtpStats): void {
     this.packetsOut = st.packetsOut;
+    this.paced = st.paced;
     this.framesOut = st.framesOut;
     this.framesGivenUp = st.framesGivenUp;
     this.packetsIn = st.packetsIn;
@@ -655,7 +668,7 @@ export class Duet {
     return {
       bufferMs: s[DuetStat.BufferMs], targetMs: s[DuetStat.TargetMs], concealed: s[DuetStat.Concealed], output: s[DuetStat.Output],
       lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates], skips: s[DuetStat.Skips], resyncs: s[DuetStat.Resyncs], episodes: s[DuetStat.Episodes], quantile: s[DuetStat.Quantile],
-      packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, sentDirect: this.sentDirect, receivedDirect: this.receivedDirect, framesOut: this.framesOut,
+      packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, paced: this.paced, sentDirect: this.sentDirect, receivedDirect: this.receivedDirect, framesOut: this.framesOut,
       heldForChannel: this.heldForChannel, framesGivenUp: this.framesGivenUp, captureDropped: this.captureRing ? ringDropped(this.captureRing) : 0, playDropped: this.playRing ? ringDropped(this.playRing) : 0,
       encodeMs: this.encodeMs ?? NaN, ...this.transitSpread(), ...this.sendLagSpread(),
       // What the panel shows as "To you", and the output latency in it.

@@ -100,10 +100,25 @@ export function enableDuetRtp(): boolean {
   return true;
 }
 
+/** Chromium's MediaStreamTrackGenerator (Breakout Box): an audio track whose sound is written as
+ *  AudioData into its `writable`, which may be transferred to a worker. */
+type TrackGeneratorCtor = new (init: { kind: 'audio' }) => MediaStreamTrack & { writable: WritableStream<AudioData> };
+function trackGenerator(): TrackGeneratorCtor | null {
+  const g = (globalThis as { MediaStreamTrackGenerator?: TrackGeneratorCtor }).MediaStreamTrackGenerator;
+  return typeof g === 'function' ? g : null;
+}
+
+/** Whether this browser can send a duet packet as soon as a frame is captured (DuetOptions.rtpPacing 'capture'). */
+export function duetRtpCapturePacingSupported(): boolean {
+  return trackGenerator() !== null;
+}
+
 /** One duet's use of the RTP carrier: its published track, and the rings the worker reads and writes. */
 export class DuetRtp {
   private source: ConstantSourceNode | null = null;
   private published: LocalAudioTrack | null = null;
+  /** How packets are timed here: 'capture' needs MediaStreamTrackGenerator, else 'tick'. */
+  readonly pacing: 'capture' | 'tick';
 
   constructor(
     private readonly room: Room,
@@ -111,9 +126,12 @@ export class DuetRtp {
     private readonly captureRing: SharedArrayBuffer,
     private readonly playRing: SharedArrayBuffer,
     private readonly frame: number,
+    pacing: 'capture' | 'tick',
     private readonly onStats: (s: DuetRtpStats) => void,
     private readonly onError: (message: string) => void,
-  ) {}
+  ) {
+    this.pacing = pacing === 'capture' && duetRtpCapturePacingSupported() ? 'capture' : 'tick';
+  }
 
   async start(): Promise<void> {
     if (!worker) throw new Error('duet frames in RTP were not enabled before joining');
@@ -121,13 +139,21 @@ export class DuetRtp {
     errorListeners.add(this.onError);
     const w = worker;
     this.control({ playRing: this.playRing });
-    // The track's own sound is never heard: each of its frames is replaced by duet frames.
-    this.source = this.ctx.createConstantSource();
-    this.source.offset.value = 0;
-    const dest = this.ctx.createMediaStreamDestination();
-    this.source.connect(dest);
-    this.source.start();
-    const track = dest.stream.getAudioTracks()[0];
+    // The track's own sound is never heard: each of its encoded frames is replaced by duet frames.
+    let track: MediaStreamTrack;
+    const Generator = trackGenerator();
+    let generator: InstanceType<TrackGeneratorCtor> | null = null;
+    if (this.pacing === 'capture' && Generator) {
+      generator = new Generator({ kind: 'audio' });
+      track = generator;
+    } else {
+      this.source = this.ctx.createConstantSource();
+      this.source.offset.value = 0;
+      const dest = this.ctx.createMediaStreamDestination();
+      this.source.connect(dest);
+      this.source.start();
+      track = dest.stream.getAudioTracks()[0];
+    }
     let sending = false;
     duetTracks.set(track, (sender) => {
       setTransform(sender, w, { side: 'send', ring: this.captureRing, frame: this.frame });
@@ -136,6 +162,14 @@ export class DuetRtp {
     const pub = await this.room.localParticipant.publishTrack(track, { name: DUET_RTP_TRACK, source: Track.Source.Unknown, dtx: false, red: false, stopMicTrackOnMute: false });
     this.published = (pub.track as LocalAudioTrack | undefined) ?? null;
     if (!sending) throw new Error('LiveKit published the duet track without adding a transceiver for it');
+    if (generator) {
+      // From now on the worker writes 10 ms of silence into the track each time the capture
+      // worklet has written frames, so WebRTC encodes (and the worker's transform sends) at once
+      // instead of at its next 10 ms step; the writable goes to the worker, no page thread in the
+      // way. Only once published: writes made before WebRTC reads the track were seen to stall
+      // the writable for good (a loaded page, publishing slower than the first ~60 writes).
+      w.postMessage({ pacer: { writable: generator.writable, ring: this.captureRing } } satisfies DuetRtpControl, [generator.writable as unknown as Transferable]);
+    }
   }
 
   control(c: DuetRtpControl): void {
@@ -143,7 +177,7 @@ export class DuetRtp {
   }
 
   async stop(): Promise<void> {
-    this.control({ playRing: null });
+    this.control({ playRing: null, pacer: null });
     statsListeners.delete(this.onStats);
     errorListeners.delete(this.onError);
     const track = this.published;

@@ -1,9 +1,11 @@
 // Duet frames carried inside RTP (issue 5, `?duet=pcm-120-rtp`). The duet track is an ordinary
 // LiveKit audio track whose encoded frames this worker rewrites (WebRTC Encoded Transform):
 //
-//   send: at each of WebRTC's Opus frames (every 10 ms, see duetRtp.ts) the frame's bytes are
-//         replaced by a duet packet holding every PCM frame the capture worklet has written since
-//         (read from its SharedArrayBuffer ring); no frame waiting, no packet.
+//   send: at each of WebRTC's Opus frames the frame's bytes are replaced by a duet packet holding
+//         every PCM frame the capture worklet has written since (read from its SharedArrayBuffer
+//         ring); no frame waiting, no packet. WebRTC makes a frame each time this worker writes
+//         into the duet track (pace(), as soon as frames are captured; Chromium's
+//         MediaStreamTrackGenerator), or else every 10 ms of a silent Web Audio source.
 //   recv: every remote audio frame passes through here (see duetRtp.ts for why every one); a duet
 //         packet (it starts with RTP_MAGIC) is read before WebRTC's jitter buffer, its frames go
 //         straight into the playback worklet's ring, and nothing is passed on to WebRTC's decoder;
@@ -11,7 +13,7 @@
 //
 // So the frames ride RTP over UDP (no SCTP: no congestion window halved by a loss, no reordering
 // declared loss) and neither page thread handles them. Stats go to the page four times a second.
-import { DUET_MAX_FRAME, duetRing, type DuetRing, ringAvailable, ringPeek, ringRelease, ringWrite } from '../audio/duetRing';
+import { DUET_MAX_FRAME, duetRing, type DuetRing, RING_WRITE_INDEX, ringAvailable, ringPeek, ringRelease, ringWrite } from '../audio/duetRing';
 import { decodePcm16, DUET_HEADER_BYTES, encodePcm16, packDuet, unpackDuet } from './duetPacket';
 
 /** Bytes of duet packet one RTP packet carries at most: WebRTC's packets stay under 1200 bytes
@@ -44,6 +46,9 @@ export interface DuetRtpControl {
   dropIn?: number;
   reportMs?: number;
   poor?: boolean;
+  /** The duet track's writable (a MediaStreamTrackGenerator's) and the capture ring: write into
+   *  the track each time a frame is captured, so that WebRTC sends at once (null: stop). */
+  pacer?: { writable: WritableStream<AudioData>; ring: SharedArrayBuffer } | null;
 }
 /** Worker → page, four times a second. */
 export interface DuetRtpStats {
@@ -62,6 +67,8 @@ export interface DuetRtpStats {
   poor: boolean;
   /** Other audio frames passed on to WebRTC's decoder. */
   passedOn: number;
+  /** Writes into the duet track made at captured frames (DuetRtpControl.pacer). */
+  paced: number;
 }
 
 interface EncodedFrame {
@@ -84,7 +91,7 @@ let reportMs = NaN;
 let poor = false;
 let dropIn = 0;
 let play: DuetRing | null = null;
-const fresh = (): DuetRtpStats => ({ packetsOut: 0, framesOut: 0, framesGivenUp: 0, sendLags: [], packetsIn: 0, framesIn: 0, rawTransits: [], from: null, reportMs: NaN, poor: false, passedOn: 0 });
+const fresh = (): DuetRtpStats => ({ packetsOut: 0, framesOut: 0, framesGivenUp: 0, sendLags: [], packetsIn: 0, framesIn: 0, rawTransits: [], from: null, reportMs: NaN, poor: false, passedOn: 0, paced: 0 });
 let stats = fresh();
 const seen = new Int32Array(64).fill(-1);
 
@@ -99,7 +106,47 @@ scope.onmessage = (ev) => {
   if (c.dropIn !== undefined) dropIn = c.dropIn;
   if (c.reportMs !== undefined) reportMs = c.reportMs;
   if (c.poor !== undefined) poor = c.poor;
+  if (c.pacer !== undefined) {
+    pacerRun++;
+    if (c.pacer) void pace(c.pacer.writable, duetRing(c.pacer.ring), pacerRun);
+  }
 };
+
+/** Counts pacers: a pacer whose number is no longer this one stops. */
+let pacerRun = 0;
+/** 10 ms of silence at 48 kHz: what the duet track "sounds" like (its encoded frames are replaced). */
+const SILENCE = new Float32Array(480);
+
+/** Writes 10 ms of silence into the duet track each time the capture worklet has written new
+ *  frames: WebRTC encodes each write at once (it does not pace audio to real time) and send()
+ *  below replaces the encoded frame with the frames captured since the last packet. So a packet
+ *  leaves as soon as its frames exist, not at WebRTC's next 10 ms step (with a silent Web Audio
+ *  source, 0–10 ms later). The track's RTP clock runs ahead of real time; nothing reads it. */
+async function pace(writable: WritableStream<AudioData>, ring: DuetRing, run: number): Promise<void> {
+  const writer = writable.getWriter();
+  const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
+  let seen = Atomics.load(ring.ctl, RING_WRITE_INDEX);
+  let timestamp = 0;
+  try {
+    while (run === pacerRun) {
+      const w = Atomics.load(ring.ctl, RING_WRITE_INDEX);
+      if (w === seen) {
+        const r = waitAsync(ring.ctl, RING_WRITE_INDEX, w, 100);
+        if (r.async) await r.value;
+        continue;
+      }
+      seen = w;
+      // The generator's sink takes the AudioData (and closes it once WebRTC has it).
+      await writer.write(new AudioData({ format: 'f32-planar', sampleRate: 48000, numberOfFrames: SILENCE.length, numberOfChannels: 1, timestamp, data: SILENCE }));
+      timestamp += 10_000;
+      stats.paced++;
+    }
+  } catch {
+    // The track was stopped (the duet ended, or LiveKit unpublished it): nothing more to write.
+  } finally {
+    writer.releaseLock();
+  }
+}
 
 setInterval(() => {
   scope.postMessage({ ...stats, sendLags: stats.sendLags.splice(0), rawTransits: stats.rawTransits.splice(0) });
