@@ -64,9 +64,11 @@ interface DuetPath {
   carrier: 'data' | 'rtp';
   /** RTP only: a packet as soon as frames are captured (`-rtp`, the default), or at WebRTC's 10 ms steps (`-rtptick`). */
   pacing?: 'capture' | 'tick';
+  /** RTP: each packet sent twice, 3–15 ms apart (`-rep`; DuetOptions.rtpRepeat). */
+  repeat?: boolean;
 }
 const DEFAULT_QUANTILE = 0.97;
-/** Rows run by default; `--paths` takes any `codec-frame[-livekit][-rtp|-rtptick][-qDIGITS]`, e.g. pcm-240-q999
+/** Rows run by default; `--paths` takes any `codec-frame[-livekit][-rtp|-rtptick][-rep][-qDIGITS]`, e.g. pcm-240-q999
  *  (quantile 0.999: the buffer covers more of the transit spread, fewer late frames, more delay). */
 const DUETS: DuetPath[] = [
   { codec: 'pcm', frame: 120, directReceive: true, quantile: DEFAULT_QUANTILE, carrier: 'rtp', pacing: 'capture' },
@@ -78,11 +80,11 @@ const DUETS: DuetPath[] = [
   { codec: 'pcm', frame: 480, directReceive: true, quantile: DEFAULT_QUANTILE, carrier: 'data' },
   { codec: 'opus', frame: 240, directReceive: true, quantile: DEFAULT_QUANTILE, carrier: 'data' },
 ];
-const pathId = (d: DuetPath) => `${d.codec}-${d.frame}${d.directReceive ? '' : '-livekit'}${d.carrier === 'rtp' ? (d.pacing === 'tick' ? '-rtptick' : '-rtp') : ''}${d.quantile === DEFAULT_QUANTILE ? '' : `-q${String(d.quantile).slice(2)}`}`;
+const pathId = (d: DuetPath) => `${d.codec}-${d.frame}${d.directReceive ? '' : '-livekit'}${d.carrier === 'rtp' ? (d.pacing === 'tick' ? '-rtptick' : '-rtp') : ''}${d.repeat ? '-rep' : ''}${d.quantile === DEFAULT_QUANTILE ? '' : `-q${String(d.quantile).slice(2)}`}`;
 function parsePath(id: string): DuetPath | null {
-  const m = /^(pcm|opus)-(120|240|480)(-livekit)?(-rtp|-rtptick)?(?:-q(\d{1,4}))?$/.exec(id);
+  const m = /^(pcm|opus)-(120|240|480)(-livekit)?(-rtp|-rtptick)?(-rep)?(?:-q(\d{1,4}))?$/.exec(id);
   if (!m) return null;
-  return { codec: m[1] as DuetPath['codec'], frame: Number(m[2]), directReceive: !m[3], quantile: m[5] ? Number(`0.${m[5]}`) : DEFAULT_QUANTILE, carrier: m[4] ? 'rtp' : 'data', ...(m[4] ? { pacing: m[4] === '-rtptick' ? ('tick' as const) : ('capture' as const) } : {}) };
+  return { codec: m[1] as DuetPath['codec'], frame: Number(m[2]), directReceive: !m[3], quantile: m[6] ? Number(`0.${m[6]}`) : DEFAULT_QUANTILE, carrier: m[4] ? 'rtp' : 'data', ...(m[5] ? { repeat: true } : {}), ...(m[4] ? { pacing: m[4] === '-rtptick' ? ('tick' as const) : ('capture' as const) } : {}) };
 }
 
 interface Row {
@@ -138,7 +140,7 @@ async function setDuet(teacher: Page, pages: Page[], on: boolean): Promise<void>
 }
 
 async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
-  const label = `duet, ${o.codec.toUpperCase()} ${(o.frame / 48).toFixed(1)} ms frames${o.directReceive ? '' : ', LiveKit receive'}${o.carrier === 'rtp' ? (o.pacing === 'tick' ? ', in RTP, sent at 10 ms steps' : ', in RTP, sent as captured') : ', data channel'}${o.quantile === DEFAULT_QUANTILE ? '' : `, buffer q${o.quantile}`}`;
+  const label = `duet, ${o.codec.toUpperCase()} ${(o.frame / 48).toFixed(1)} ms frames${o.directReceive ? '' : ', LiveKit receive'}${o.carrier === 'rtp' ? (o.pacing === 'tick' ? ', in RTP, sent at 10 ms steps' : ', in RTP, sent as captured') : ', data channel'}${o.repeat ? ', each packet twice' : ''}${o.quantile === DEFAULT_QUANTILE ? '' : `, buffer q${o.quantile}`}`;
   for (const p of [teacher, student]) {
     await p.evaluate((opts) => {
       const s = (window as unknown as { muse: { session: { duetOptions: unknown; duetFallback: boolean } } }).muse.session;
@@ -146,7 +148,7 @@ async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
       // Measure the path as it is, even when it is too poor for playing together (and the buffer at
       // the quantile asked for: autoSteady off).
       s.duetFallback = false;
-    }, { codec: o.codec, frame: o.frame, directReceive: o.directReceive, quantile: o.quantile, carrier: o.carrier, rtpPacing: o.pacing ?? 'capture', autoSteady: false });
+    }, { codec: o.codec, frame: o.frame, directReceive: o.directReceive, quantile: o.quantile, carrier: o.carrier, rtpPacing: o.pacing ?? 'capture', rtpRepeat: o.repeat === true, autoSteady: false });
   }
   try {
     await setDuet(teacher, [teacher, student], true);
@@ -230,7 +232,7 @@ async function main(): Promise<void> {
   try {
     const only = arg('--paths')?.split(',');
     const unknown = only?.filter((id) => !parsePath(id));
-    if (unknown?.length) throw new Error(`--paths takes codec-frame[-livekit][-rtp|-rtptick][-qDIGITS] (pcm or opus; 120, 240 or 480), e.g. ${DUETS.map(pathId).join(', ')}; not ${unknown.join(', ')}`);
+    if (unknown?.length) throw new Error(`--paths takes codec-frame[-livekit][-rtp|-rtptick][-rep][-qDIGITS] (pcm or opus; 120, 240 or 480), e.g. ${DUETS.map(pathId).join(', ')}; not ${unknown.join(', ')}`);
     const paths = only ? only.map((id) => parsePath(id)!) : DUETS;
     // The RTP carrier (the product's default) is readied before joining, and every remote audio
     // receiver then passes through its worker: without an RTP row, the pages join without it.

@@ -23,7 +23,7 @@ export interface DuetOptions {
   frame: number;
   /** Opus bitrate, bits/s. */
   bitrate: number;
-  /** Repeat the previous frame in each packet (one lost packet costs nothing). */
+  /** Against loss on the data channel: the previous frame rides in each packet. */
   redundancy: boolean;
   /** Read duet packets straight off the data channel (false: through LiveKit's DataReceived event,
    *  the bench's baseline for this). */
@@ -42,11 +42,15 @@ export interface DuetOptions {
    *  or 'tick', at WebRTC's own 10 ms audio steps (a silent Web Audio source; every browser with
    *  Encoded Transform, and what a browser without the generator uses). */
   rtpPacing: 'capture' | 'tick';
+  /** RTP: each packet a second time 3–15 ms later (duetRtp.worker.ts, REPEAT_*). Off: over the
+   *  simulated Seoul link it concealed more, not less (6.6 % against 4.4 %, 99 against 88 ms), and
+   *  cost ~5 points of a core on loopback (bench:duet `-rep`, session 9). */
+  rtpRepeat: boolean;
 }
 
 // 2.5 ms frames: lower delay than 5 ms in every bench:duet run so far; RTP: as fast as the data
 // channel on loopback and far less lost over the simulated Seoul link (README, Duet mode).
-export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 120, bitrate: 128_000, redundancy: true, directReceive: true, quantile: 0.97, autoSteady: true, carrier: 'rtp', rtpPacing: 'capture' };
+export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 120, bitrate: 128_000, redundancy: true, directReceive: true, quantile: 0.97, autoSteady: true, carrier: 'rtp', rtpPacing: 'capture', rtpRepeat: false };
 
 /** How much of the arrival jitter the listener's buffer covers: 'tight' plays late frames as
  *  repairs for the lowest delay, 'steady' waits for nearly all of them (bench:duet on one 2-core
@@ -208,6 +212,9 @@ export class Duet {
   }
   /** Writes into the duet track made at captured frames (capture pacing). */
   private paced = 0;
+  /** RTP: packets sent twice, and frames that arrived again (redundancy). */
+  private packetsRepeated = 0;
+  private framesDuplicate = 0;
   private readonly onData = (payload: Uint8Array, p?: RemoteParticipant, _k?: DataPacket_Kind, topic?: string) => {
     if (topic === DUET_TOPIC && p) this.receive(payload, p.identity);
   };
@@ -264,7 +271,7 @@ export class Duet {
     this.running = true;
     this.startedAt = performance.now();
     if (this.o.carrier === 'rtp') {
-      this.rtp = new DuetRtp(this.room, ctx, this.captureSab, playSab, this.o.frame, this.o.rtpPacing, (st) => this.onRtpStats(st), (m) => (this.error = m));
+      this.rtp = new DuetRtp(this.room, ctx, this.captureSab, playSab, this.o.frame, this.o.rtpPacing, this.o.rtpRepeat, (st) => this.onRtpStats(st), (m) => (this.error = m));
       this.rtp.control({ clockMs: this.captureClockMs(), dropIn: this.dropShare });
       try {
         await this.rtp.start();
@@ -590,6 +597,8 @@ export class Duet {
   private onRtpStats(st: DuetRtpStats): void {
     this.packetsOut = st.packetsOut;
     this.paced = st.paced;
+    this.packetsRepeated = st.packetsRepeated;
+    this.framesDuplicate = st.framesDuplicate;
     this.framesOut = st.framesOut;
     this.framesGivenUp = st.framesGivenUp;
     this.packetsIn = st.packetsIn;
@@ -668,7 +677,7 @@ export class Duet {
     return {
       bufferMs: s[DuetStat.BufferMs], targetMs: s[DuetStat.TargetMs], concealed: s[DuetStat.Concealed], output: s[DuetStat.Output],
       lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates], skips: s[DuetStat.Skips], resyncs: s[DuetStat.Resyncs], episodes: s[DuetStat.Episodes], quantile: s[DuetStat.Quantile],
-      packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, paced: this.paced, sentDirect: this.sentDirect, receivedDirect: this.receivedDirect, framesOut: this.framesOut,
+      packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, paced: this.paced, packetsRepeated: this.packetsRepeated, framesDuplicate: this.framesDuplicate, sentDirect: this.sentDirect, receivedDirect: this.receivedDirect, framesOut: this.framesOut,
       heldForChannel: this.heldForChannel, framesGivenUp: this.framesGivenUp, captureDropped: this.captureRing ? ringDropped(this.captureRing) : 0, playDropped: this.playRing ? ringDropped(this.playRing) : 0,
       encodeMs: this.encodeMs ?? NaN, ...this.transitSpread(), ...this.sendLagSpread(),
       // What the panel shows as "To you", and the output latency in it.

@@ -127,6 +127,8 @@ export class DuetRtp {
     private readonly playRing: SharedArrayBuffer,
     private readonly frame: number,
     pacing: 'capture' | 'tick',
+    /** Each packet sent twice, 3–15 ms apart (DuetOptions.rtpRepeat). */
+    private readonly repeat: boolean,
     private readonly onStats: (s: DuetRtpStats) => void,
     private readonly onError: (message: string) => void,
   ) {
@@ -156,7 +158,7 @@ export class DuetRtp {
     }
     let sending = false;
     duetTracks.set(track, (sender) => {
-      setTransform(sender, w, { side: 'send', ring: this.captureRing, frame: this.frame });
+      setTransform(sender, w, { side: 'send', ring: this.captureRing, frame: this.frame, repeat: this.repeat });
       sending = true;
     });
     const pub = await this.room.localParticipant.publishTrack(track, { name: DUET_RTP_TRACK, source: Track.Source.Unknown, dtx: false, red: false, stopMicTrackOnMute: false });
@@ -168,7 +170,7 @@ export class DuetRtp {
       // instead of at its next 10 ms step; the writable goes to the worker, no page thread in the
       // way. Only once published: writes made before WebRTC reads the track were seen to stall
       // the writable for good (a loaded page, publishing slower than the first ~60 writes).
-      w.postMessage({ pacer: { writable: generator.writable, ring: this.captureRing } } satisfies DuetRtpControl, [generator.writable as unknown as Transferable]);
+      w.postMessage({ pacer: { writable: generator.writable, ring: this.captureRing, repeat: this.repeat } } satisfies DuetRtpControl, [generator.writable as unknown as Transferable]);
     }
   }
 

@@ -31,7 +31,16 @@ export interface DuetRtpSendOptions {
   side: 'send';
   ring: SharedArrayBuffer;
   frame: number;
+  /** Send each packet a second time when WebRTC makes a frame with nothing new captured, 3–15 ms
+   *  after the first (DuetOptions.rtpRepeat, off by default: see there). */
+  repeat: boolean;
 }
+/** A repeat leaves no sooner than this after its packet (losses close together are often one burst)… */
+const REPEAT_MIN_GAP_MS = 3;
+/** …and no later than this (after that the receiver has played or concealed its frames). */
+const REPEAT_MAX_AGE_MS = 15;
+/** With capture pacing, the pacer asks for the repeat this long after a packet if no frame came. */
+const REPEAT_AFTER_MS = 5;
 export interface DuetRtpRecvOptions {
   side: 'recv';
   /** The sender's LiveKit participant SID (from the stream id), or null. */
@@ -48,7 +57,7 @@ export interface DuetRtpControl {
   poor?: boolean;
   /** The duet track's writable (a MediaStreamTrackGenerator's) and the capture ring: write into
    *  the track each time a frame is captured, so that WebRTC sends at once (null: stop). */
-  pacer?: { writable: WritableStream<AudioData>; ring: SharedArrayBuffer } | null;
+  pacer?: { writable: WritableStream<AudioData>; ring: SharedArrayBuffer; repeat: boolean } | null;
 }
 /** Worker → page, four times a second. */
 export interface DuetRtpStats {
@@ -69,6 +78,10 @@ export interface DuetRtpStats {
   passedOn: number;
   /** Writes into the duet track made at captured frames (DuetRtpControl.pacer). */
   paced: number;
+  /** Packets sent a second time (DuetRtpSendOptions.repeat). */
+  packetsRepeated: number;
+  /** Frames that arrived again (a repeat, or WebRTC's own retransmission): already played or on their way. */
+  framesDuplicate: number;
 }
 
 interface EncodedFrame {
@@ -91,7 +104,7 @@ let reportMs = NaN;
 let poor = false;
 let dropIn = 0;
 let play: DuetRing | null = null;
-const fresh = (): DuetRtpStats => ({ packetsOut: 0, framesOut: 0, framesGivenUp: 0, sendLags: [], packetsIn: 0, framesIn: 0, rawTransits: [], from: null, reportMs: NaN, poor: false, passedOn: 0, paced: 0 });
+const fresh = (): DuetRtpStats => ({ packetsOut: 0, framesOut: 0, framesGivenUp: 0, sendLags: [], packetsIn: 0, framesIn: 0, rawTransits: [], from: null, reportMs: NaN, poor: false, passedOn: 0, paced: 0, packetsRepeated: 0, framesDuplicate: 0 });
 let stats = fresh();
 const seen = new Int32Array(64).fill(-1);
 
@@ -108,7 +121,7 @@ scope.onmessage = (ev) => {
   if (c.poor !== undefined) poor = c.poor;
   if (c.pacer !== undefined) {
     pacerRun++;
-    if (c.pacer) void pace(c.pacer.writable, duetRing(c.pacer.ring), pacerRun);
+    if (c.pacer) void pace(c.pacer.writable, duetRing(c.pacer.ring), c.pacer.repeat, pacerRun);
   }
 };
 
@@ -122,24 +135,35 @@ const SILENCE = new Float32Array(480);
  *  below replaces the encoded frame with the frames captured since the last packet. So a packet
  *  leaves as soon as its frames exist, not at WebRTC's next 10 ms step (with a silent Web Audio
  *  source, 0–10 ms later). The track's RTP clock runs ahead of real time; nothing reads it. */
-async function pace(writable: WritableStream<AudioData>, ring: DuetRing, run: number): Promise<void> {
+async function pace(writable: WritableStream<AudioData>, ring: DuetRing, repeat: boolean, run: number): Promise<void> {
   const writer = writable.getWriter();
   const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
   let seen = Atomics.load(ring.ctl, RING_WRITE_INDEX);
   let timestamp = 0;
+  // A packet went out and no frame has been captured since: after REPEAT_AFTER_MS, one more write,
+  // which send() turns into the repeat of that packet.
+  let repeatDue = false;
+  const write = async () => {
+    // The generator's sink takes the AudioData (and closes it once WebRTC has it).
+    await writer.write(new AudioData({ format: 'f32-planar', sampleRate: 48000, numberOfFrames: SILENCE.length, numberOfChannels: 1, timestamp, data: SILENCE }));
+    timestamp += 10_000;
+  };
   try {
     while (run === pacerRun) {
       const w = Atomics.load(ring.ctl, RING_WRITE_INDEX);
       if (w === seen) {
-        const r = waitAsync(ring.ctl, RING_WRITE_INDEX, w, 100);
-        if (r.async) await r.value;
+        const r = waitAsync(ring.ctl, RING_WRITE_INDEX, w, repeatDue ? REPEAT_AFTER_MS : 100);
+        const woke = r.async ? await r.value : r.value;
+        if (woke === 'timed-out' && repeatDue && run === pacerRun) {
+          repeatDue = false;
+          await write();
+        }
         continue;
       }
       seen = w;
-      // The generator's sink takes the AudioData (and closes it once WebRTC has it).
-      await writer.write(new AudioData({ format: 'f32-planar', sampleRate: 48000, numberOfFrames: SILENCE.length, numberOfChannels: 1, timestamp, data: SILENCE }));
-      timestamp += 10_000;
+      await write();
       stats.paced++;
+      repeatDue = repeat;
     }
   } catch {
     // The track was stopped (the duet ended, or LiveKit unpublished it): nothing more to write.
@@ -162,6 +186,12 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
   const writer = t.writable.getWriter();
   const payloads: Uint8Array[] = [];
   let sent = false;
+  /** A copy of the last packet (marker included: the frame's own bytes are handed over when it is
+   *  written), its length, when it was sent, and whether it went twice. */
+  const last = new Uint8Array(RTP_MAX_PAYLOAD + RTP_MAGIC.length);
+  let lastLength = 0;
+  let lastAt = 0;
+  let repeated = true;
   for (;;) {
     const { value: f, done } = await reader.read();
     if (done) return;
@@ -171,8 +201,20 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
       // Before the first packet these are frames captured while the track was being published.
       if (sent) stats.framesGivenUp++;
     }
-    // Nothing captured yet (or no clock to stamp it with): send nothing rather than WebRTC's Opus.
-    if (waiting === 0 || !Number.isFinite(clockMs)) continue;
+    // No clock to stamp frames with yet: send nothing rather than WebRTC's Opus.
+    if (!Number.isFinite(clockMs)) continue;
+    if (waiting === 0) {
+      // Nothing new captured: the last packet once more (a copy: the frame keeps its own bytes),
+      // if it is not too fresh nor too old for the copy to help; otherwise nothing.
+      const age = now() - lastAt;
+      if (o.repeat && lastLength > 0 && !repeated && age >= REPEAT_MIN_GAP_MS && age <= REPEAT_MAX_AGE_MS) {
+        f.data = last.slice(0, lastLength).buffer;
+        repeated = true;
+        stats.packetsRepeated++;
+        await writer.write(f);
+      }
+      continue;
+    }
     payloads.length = 0;
     let firstSeq = 0;
     let firstStamp = 0;
@@ -200,6 +242,10 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
     stats.packetsOut++;
     stats.framesOut += payloads.length;
     sent = true;
+    last.set(out);
+    lastLength = out.length;
+    lastAt = now();
+    repeated = false;
     await writer.write(f);
   }
 }
@@ -230,7 +276,10 @@ async function receive(t: Transformer, o: DuetRtpRecvOptions): Promise<void> {
     stats.poor = h.poor;
     for (let i = 0; i < p.payloads.length; i++) {
       const seq = (h.seq + i) >>> 0;
-      if (seen[seq & 63] === (seq | 0)) continue;
+      if (seen[seq & 63] === (seq | 0)) {
+        stats.framesDuplicate++;
+        continue;
+      }
       seen[seq & 63] = seq | 0;
       stats.framesIn++;
       stats.rawTransits.push(arrived - (h.senderMs + i * frameMs));
