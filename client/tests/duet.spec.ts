@@ -275,6 +275,18 @@ test('by default duet frames ride RTP: both hear each other through the duet tra
   // The teacher sends each packet twice (off by default, see DuetOptions.rtpRepeat); the student once.
   const repeat = (on: boolean) => teacher.page.evaluate((v) => Object.assign((window as unknown as { muse: { session: { duetOptions: object } } }).muse.session.duetOptions, { rtpRepeat: v }), on);
   await repeat(true);
+  // The student's duet track takes a second longer to publish, as on a loaded machine: longer than
+  // the capture ring holds (640 ms), so the ring is full when its packets may start.
+  await student.page.evaluate(() => {
+    type Lp = { publishTrack(t: unknown, o?: { name?: string }): Promise<unknown> };
+    const lp = (window as unknown as { muse: { session: { room: { localParticipant: Lp } } } }).muse.session.room.localParticipant;
+    const publish = lp.publishTrack.bind(lp);
+    lp.publishTrack = async (t, o) => {
+      const pub = await publish(t, o);
+      if (o?.name === 'duet') await new Promise((r) => setTimeout(r, 1000));
+      return pub;
+    };
+  });
   await teacher.page.getByTestId('duet-toggle').click();
   for (const p of [student.page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
   await repeat(false);
@@ -290,14 +302,17 @@ test('by default duet frames ride RTP: both hear each other through the duet tra
     process.stdout.write(`student logs:\n${student.logs.slice(-20).join('\n')}\n`);
     throw e;
   });
-  const atTeacher = await duetTone(teacher.page, 660).catch((e) => {
-    process.stdout.write(`teacher logs:\n${teacher.logs.slice(-20).join('\n')}\nstudent logs:\n${student.logs.slice(-20).join('\n')}\n`);
+  const atTeacher = await duetTone(teacher.page, 660).catch(async (e) => {
+    process.stdout.write(`teacher logs:\n${teacher.logs.slice(-20).join('\n')}\nstudent logs:\n${student.logs.slice(-20).join('\n')}\nstudent stats: ${JSON.stringify(await stats(student.page).catch(String))}; student duet error: ${await student.page.evaluate(() => String((window as unknown as { muse: { session: { duet: { error: string | null } } } }).muse.session.duet.error)).catch(String)}\n`);
     throw e;
   });
   process.stdout.write(`duet in RTP: student hears ${atStudent.hz.toFixed(1)} Hz at ${atStudent.db.toFixed(1)} dB; teacher hears ${atTeacher.hz.toFixed(1)} Hz at ${atTeacher.db.toFixed(1)} dB\n`);
   for (const p of [student.page, teacher.page]) {
     // Three seconds and more of playing (its counters start with this duet).
-    await p.waitForFunction(() => ((window as unknown as { muse: { session: { duet: { bufferStats(): Record<string, number> } } } }).muse.session.duet.bufferStats().packetsIn ?? 0) > 300, null, { timeout: 15000 });
+    await p.waitForFunction(() => {
+      const b = (window as unknown as { muse: { session: { duet: { bufferStats(): Record<string, number> } } } }).muse.session.duet.bufferStats();
+      return (b.packetsIn ?? 0) > 300 && (b.packetsOut ?? 0) > 200;
+    }, null, { timeout: 15000 });
     const s = await stats(p);
     process.stdout.write(`duet in RTP ${p === student.page ? 'student' : 'teacher'}: ${JSON.stringify(s)}\n`);
     // Every duet frame came in RTP: none written to or read off the data channel.
@@ -317,6 +332,8 @@ test('by default duet frames ride RTP: both hear each other through the duet tra
     } else {
       expect(s.packetsRepeated).toBe(0);
       expect(s.framesDuplicate).toBeGreaterThan(s.framesIn / 4);
+      // The slow publish (above) happened, and this side's packets flowed after it.
+      expect(s.rtpPublishMs).toBeGreaterThan(1000);
     }
     // The receiving clock is known (the sender was found), so the panel's figures are real.
     expect(Number.isFinite(s.transitP50Ms)).toBe(true);

@@ -476,6 +476,8 @@ test('duet mode in a recorded lesson: the lesson as heard has the student in it 
     await tp.waitForFunction(() => (window as unknown as { muse: { recording: { mixing: string[] } } }).muse.recording.mixing.includes('duet'), null, { timeout: 10000 });
     const mixRec = await tp.evaluate(() => (window as unknown as { muse: { recording: { mixId: string } } }).muse.recording.mixId);
     await tp.waitForTimeout(6000);
+    const duetStats = async (p: typeof tp) => p.evaluate(() => JSON.stringify((window as unknown as { muse: { session: { duet: { carrier: string; rtpPacing: string | null; error: string | null; bufferStats(): object } } } }).muse.session.duet, ['carrier', 'rtpPacing', 'error']) + JSON.stringify((window as unknown as { muse: { session: { duet: { bufferStats(): object } } } }).muse.session.duet.bufferStats()));
+    console.log(`[recording] duet stats: teacher ${await duetStats(tp)}; student ${await duetStats(sp)}`);
     await tp.getByTestId('leave').click();
     await tp.locator(`[data-testid=upload][data-id=${mixRec}][data-phase=done]`).waitFor({ timeout: 30000 });
     const freqs = [440, 660, 550, 770, 1000];

@@ -212,6 +212,9 @@ export class Duet {
   }
   /** Writes into the duet track made at captured frames (capture pacing). */
   private paced = 0;
+  /** RTP: writes into the duet track begun, and encoded frames the send transform was given. */
+  private pacerWrites = 0;
+  private sendFrames = 0;
   /** RTP: packets sent twice, and frames that arrived again (redundancy). */
   private packetsRepeated = 0;
   private framesDuplicate = 0;
@@ -597,6 +600,8 @@ export class Duet {
   private onRtpStats(st: DuetRtpStats): void {
     this.packetsOut = st.packetsOut;
     this.paced = st.paced;
+    this.pacerWrites = st.pacerWrites;
+    this.sendFrames = st.sendFrames;
     this.packetsRepeated = st.packetsRepeated;
     this.framesDuplicate = st.framesDuplicate;
     this.framesOut = st.framesOut;
@@ -677,7 +682,7 @@ export class Duet {
     return {
       bufferMs: s[DuetStat.BufferMs], targetMs: s[DuetStat.TargetMs], concealed: s[DuetStat.Concealed], output: s[DuetStat.Output],
       lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates], skips: s[DuetStat.Skips], resyncs: s[DuetStat.Resyncs], episodes: s[DuetStat.Episodes], quantile: s[DuetStat.Quantile],
-      packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, paced: this.paced, packetsRepeated: this.packetsRepeated, framesDuplicate: this.framesDuplicate, sentDirect: this.sentDirect, receivedDirect: this.receivedDirect, framesOut: this.framesOut,
+      packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, paced: this.paced, pacerWrites: this.pacerWrites, sendFrames: this.sendFrames, rtpPublishMs: this.rtp ? (this.rtp.publishMs ?? -1) : NaN, packetsRepeated: this.packetsRepeated, framesDuplicate: this.framesDuplicate, sentDirect: this.sentDirect, receivedDirect: this.receivedDirect, framesOut: this.framesOut,
       heldForChannel: this.heldForChannel, framesGivenUp: this.framesGivenUp, captureDropped: this.captureRing ? ringDropped(this.captureRing) : 0, playDropped: this.playRing ? ringDropped(this.playRing) : 0,
       encodeMs: this.encodeMs ?? NaN, ...this.transitSpread(), ...this.sendLagSpread(),
       // What the panel shows as "To you", and the output latency in it.

@@ -119,6 +119,8 @@ export class DuetRtp {
   private published: LocalAudioTrack | null = null;
   /** How packets are timed here: 'capture' needs MediaStreamTrackGenerator, else 'tick'. */
   readonly pacing: 'capture' | 'tick';
+  /** How long LiveKit took to publish the duet track, ms (null until it has). */
+  publishMs: number | null = null;
 
   constructor(
     private readonly room: Room,
@@ -161,8 +163,10 @@ export class DuetRtp {
       setTransform(sender, w, { side: 'send', ring: this.captureRing, frame: this.frame, repeat: this.repeat });
       sending = true;
     });
+    const asked = performance.now();
     const pub = await this.room.localParticipant.publishTrack(track, { name: DUET_RTP_TRACK, source: Track.Source.Unknown, dtx: false, red: false, stopMicTrackOnMute: false });
     this.published = (pub.track as LocalAudioTrack | undefined) ?? null;
+    this.publishMs = performance.now() - asked;
     if (!sending) throw new Error('LiveKit published the duet track without adding a transceiver for it');
     if (generator) {
       // From now on the worker writes 10 ms of silence into the track each time the capture

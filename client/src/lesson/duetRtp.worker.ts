@@ -26,6 +26,9 @@ function isDuet(b: Uint8Array): boolean {
 }
 /** Captured frames waiting beyond this many (a stalled sender) are given up, oldest first. */
 const MAX_BACKLOG_MS = 30;
+/** Captured frames older than this when their packet leaves are given up: no listener's buffer
+ *  waits that long (frames from before a full ring, when the worker or the publish was slow). */
+const MAX_STALE_MS = 200;
 
 export interface DuetRtpSendOptions {
   side: 'send';
@@ -78,6 +81,10 @@ export interface DuetRtpStats {
   passedOn: number;
   /** Writes into the duet track made at captured frames (DuetRtpControl.pacer). */
   paced: number;
+  /** Writes into the duet track begun (one more than `paced` while a write waits). */
+  pacerWrites: number;
+  /** Encoded frames the send transform was given (each becomes a packet, a repeat, or nothing). */
+  sendFrames: number;
   /** Packets sent a second time (DuetRtpSendOptions.repeat). */
   packetsRepeated: number;
   /** Frames that arrived again (a repeat, or WebRTC's own retransmission): already played or on their way. */
@@ -104,7 +111,7 @@ let reportMs = NaN;
 let poor = false;
 let dropIn = 0;
 let play: DuetRing | null = null;
-const fresh = (): DuetRtpStats => ({ packetsOut: 0, framesOut: 0, framesGivenUp: 0, sendLags: [], packetsIn: 0, framesIn: 0, rawTransits: [], from: null, reportMs: NaN, poor: false, passedOn: 0, paced: 0, packetsRepeated: 0, framesDuplicate: 0 });
+const fresh = (): DuetRtpStats => ({ packetsOut: 0, framesOut: 0, framesGivenUp: 0, sendLags: [], packetsIn: 0, framesIn: 0, rawTransits: [], from: null, reportMs: NaN, poor: false, passedOn: 0, paced: 0, pacerWrites: 0, sendFrames: 0, packetsRepeated: 0, framesDuplicate: 0 });
 let stats = fresh();
 const seen = new Int32Array(64).fill(-1);
 
@@ -143,7 +150,14 @@ async function pace(writable: WritableStream<AudioData>, ring: DuetRing, repeat:
   // A packet went out and no frame has been captured since: after REPEAT_AFTER_MS, one more write,
   // which send() turns into the repeat of that packet.
   let repeatDue = false;
+  // Frames wait in the ring with no new one since the last write: the first wake, when the frames
+  // captured while the track was being published are there, and any wake after a quiet 100 ms.
+  // A full ring's write index stands still (the worklet drops new frames), and only a packet
+  // empties it: without this write a publish slower than the ring (640 ms, seen on a loaded
+  // machine) left this side sending nothing at all.
+  let waiting = ringAvailable(ring) > 0;
   const write = async () => {
+    stats.pacerWrites++;
     // The generator's sink takes the AudioData (and closes it once WebRTC has it).
     await writer.write(new AudioData({ format: 'f32-planar', sampleRate: 48000, numberOfFrames: SILENCE.length, numberOfChannels: 1, timestamp, data: SILENCE }));
     timestamp += 10_000;
@@ -151,16 +165,17 @@ async function pace(writable: WritableStream<AudioData>, ring: DuetRing, repeat:
   try {
     while (run === pacerRun) {
       const w = Atomics.load(ring.ctl, RING_WRITE_INDEX);
-      if (w === seen) {
+      if (w === seen && !waiting) {
         const r = waitAsync(ring.ctl, RING_WRITE_INDEX, w, repeatDue ? REPEAT_AFTER_MS : 100);
         const woke = r.async ? await r.value : r.value;
         if (woke === 'timed-out' && repeatDue && run === pacerRun) {
           repeatDue = false;
           await write();
-        }
+        } else if (woke === 'timed-out') waiting = ringAvailable(ring) > 0;
         continue;
       }
       seen = w;
+      waiting = false;
       await write();
       stats.paced++;
       repeatDue = repeat;
@@ -195,6 +210,7 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
   for (;;) {
     const { value: f, done } = await reader.read();
     if (done) return;
+    stats.sendFrames++;
     let waiting = ringAvailable(ring);
     for (; waiting > maxBacklog; waiting--) {
       ringRelease(ring);
@@ -223,6 +239,12 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
       const slot = ringPeek(ring);
       const seq = ring.meta[slot * 2] >>> 0;
       const n = ring.meta[slot * 2 + 1];
+      const age = at - (clockMs + (ring.stamp[slot] + n) / 48);
+      if (age > MAX_STALE_MS && payloads.length === 0) {
+        ringRelease(ring);
+        if (sent) stats.framesGivenUp++;
+        continue;
+      }
       if (payloads.length > 0 && seq !== (firstSeq + payloads.length) >>> 0) break; // a gap: next packet
       if (payloads.length === 0) {
         firstSeq = seq;
@@ -231,9 +253,10 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
       const bytes = new Uint8Array(n * 2);
       encodePcm16(ring.data, slot * DUET_MAX_FRAME, n, bytes);
       payloads.push(bytes);
-      stats.sendLags.push(at - (clockMs + (ring.stamp[slot] + n) / 48));
+      stats.sendLags.push(age);
       ringRelease(ring);
     }
+    if (payloads.length === 0) continue; // every waiting frame was stale: nothing to send
     const packet = packDuet({ codec: 'pcm', frame: o.frame, seq: firstSeq, senderMs: clockMs + firstStamp / 48, reportMs, poor }, payloads);
     const out = new Uint8Array(RTP_MAGIC.length + packet.length);
     out.set(RTP_MAGIC);
