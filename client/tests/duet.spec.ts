@@ -77,6 +77,18 @@ async function remoteMeter(page: Page, hz: number): Promise<{ rmsDb: number; hz:
 }
 
 /** The duet path's counters on that page (see Duet.bufferStats). */
+/** A fresh page of the student's browser without `api` (gone before the app's code runs), as a
+ *  browser that lacks it; the student's usual page leaves its room first. */
+async function studentPageWithout(api: 'RTCRtpScriptTransform' | 'MediaStreamTrackGenerator'): Promise<Page> {
+  await student.page.goto('about:blank');
+  const page = await student.context.newPage();
+  await page.addInitScript((name) => delete (globalThis as Record<string, unknown>)[name], api);
+  return page;
+}
+
+/** What carries the duet frames on that page. */
+const carrierOf = (p: Page) => p.evaluate(() => (window as unknown as { muse: { session: { duet: { carrier: string } | null } } }).muse.session.duet?.carrier ?? null);
+
 async function stats(page: Page): Promise<Record<string, number>> {
   return page.evaluate(() => {
     const m = (window as unknown as { muse: { session: { duet: { bufferStats(): Record<string, number> } | null }; engine: { context: AudioContext } } }).muse;
@@ -420,12 +432,9 @@ test('a listener on Tight whose sound needs too much repair is moved to Steady, 
 test('a lesson with a browser that cannot read duet frames in RTP: both sides carry them on the data channel, and each hears the other', async () => {
   // The student's browser as one without WebRTC Encoded Transform (Chrome and Edge before 141):
   // a fresh page whose RTCRtpScriptTransform is gone before the app's code runs.
-  await student.page.goto('about:blank');
-  const old = student.page.evaluate(() => typeof (globalThis as { RTCRtpScriptTransform?: unknown }).RTCRtpScriptTransform);
-  expect(await old).toBe('function');
-  const page = await student.context.newPage();
-  await page.addInitScript(() => delete (globalThis as { RTCRtpScriptTransform?: unknown }).RTCRtpScriptTransform);
+  const page = await studentPageWithout('RTCRtpScriptTransform');
   try {
+    expect(await student.page.evaluate(() => typeof (globalThis as { RTCRtpScriptTransform?: unknown }).RTCRtpScriptTransform)).toBe('function');
     const room = `duet-mixed-${Date.now()}`;
     await Promise.all([openDevRoom(teacher.page, app.url, room, 'Mina Park', 'teacher'), openDevRoom(page, app.url, room, 'Layla', 'student')]);
     await joinAndWaitConnected(teacher.page);
@@ -437,9 +446,8 @@ test('a lesson with a browser that cannot read duet frames in RTP: both sides ca
     await teacher.page.evaluate(() => ((window as unknown as { muse: { session: { duetFallback: boolean } } }).muse.session.duetFallback = false));
     await teacher.page.getByTestId('duet-toggle').click();
     for (const p of [page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
-    const carrier = (p: Page) => p.evaluate(() => (window as unknown as { muse: { session: { duet: { carrier: string } } } }).muse.session.duet.carrier);
-    expect(await carrier(teacher.page)).toBe('data');
-    expect(await carrier(page)).toBe('data');
+    expect(await carrierOf(teacher.page)).toBe('data');
+    expect(await carrierOf(page)).toBe('data');
     const atStudent = await duetTone(page, 440);
     const atTeacher = await duetTone(teacher.page, 660);
     process.stdout.write(`duet, mixed lesson: student hears ${atStudent.hz.toFixed(1)} Hz at ${atStudent.db.toFixed(1)} dB; teacher hears ${atTeacher.hz.toFixed(1)} Hz at ${atTeacher.db.toFixed(1)} dB\n`);
@@ -461,9 +469,7 @@ test('a lesson with a browser that cannot read duet frames in RTP: both sides ca
 
 test('a browser with Encoded Transform but no MediaStreamTrackGenerator sends duet RTP at WebRTC\'s 10 ms steps, and both still hear each other', async () => {
   // Firefox and Safari have RTCRtpScriptTransform but not Chromium's MediaStreamTrackGenerator.
-  await student.page.goto('about:blank');
-  const page = await student.context.newPage();
-  await page.addInitScript(() => delete (globalThis as { MediaStreamTrackGenerator?: unknown }).MediaStreamTrackGenerator);
+  const page = await studentPageWithout('MediaStreamTrackGenerator');
   try {
     const room = `duet-tick-${Date.now()}`;
     await Promise.all([openDevRoom(teacher.page, app.url, room, 'Mina Park', 'teacher'), openDevRoom(page, app.url, room, 'Layla', 'student')]);
@@ -495,4 +501,46 @@ test('a browser with Encoded Transform but no MediaStreamTrackGenerator sends du
     if ((await teacher.page.locator('[data-testid=duet-mode]').getAttribute('data-on').catch(() => null)) === 'true') await teacher.page.getByTestId('duet-toggle').click();
     await page.close();
   }
+});
+
+test('a student who rejoins during duet mode in a browser that cannot read RTP: the teacher moves to the data channel, and back when they return', async () => {
+  const room = `duet-rejoin-${Date.now()}`;
+  await Promise.all([openDevRoom(teacher.page, app.url, room, 'Mina Park', 'teacher'), openDevRoom(student.page, app.url, room, 'Layla', 'student')]);
+  await joinAndWaitConnected(teacher.page);
+  await joinAndWaitConnected(student.page);
+  await teacher.page.evaluate(() => ((window as unknown as { muse: { session: { duetFallback: boolean } } }).muse.session.duetFallback = false));
+  await teacher.page.getByTestId('duet-toggle').click();
+  for (const p of [student.page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
+  expect([await carrierOf(teacher.page), await carrierOf(student.page)]).toEqual(['rtp', 'rtp']);
+  const restarts = () => teacher.page.evaluate(() => (window as unknown as { muse: { session: { duetRestarts: number } } }).muse.session.duetRestarts);
+  // The student comes back in a browser without Encoded Transform, duet mode still on.
+  const page = await studentPageWithout('RTCRtpScriptTransform');
+  try {
+    await openDevRoom(page, app.url, room, 'Layla', 'student');
+    await joinAndWaitConnected(page);
+    await page.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
+    await teacher.page.waitForFunction(() => (window as unknown as { muse: { session: { duet: { carrier: string; running: boolean } | null } } }).muse.session.duet?.carrier === 'data', null, { timeout: 15000 });
+    expect(await carrierOf(page)).toBe('data');
+    expect(await restarts()).toBe(1);
+    const atStudent = await duetTone(page, 440);
+    const atTeacher = await duetTone(teacher.page, 660);
+    process.stdout.write(`duet, student back without Encoded Transform: student hears ${atStudent.hz.toFixed(1)} Hz, teacher ${atTeacher.hz.toFixed(1)} Hz, both on the data channel\n`);
+    // The teacher is told nothing went wrong: the duet went on, on the other carrier.
+    expect(await teacher.page.getByTestId('duet-fell-back').count()).toBe(0);
+    const s = await stats(teacher.page);
+    expect(s.receivedDirect + s.packetsIn).toBeGreaterThan(0);
+    expect(s.sentDirect).toBeGreaterThan(0);
+  } finally {
+    await page.close();
+  }
+  // And back in a browser that reads RTP: the teacher returns to RTP.
+  await openDevRoom(student.page, app.url, room, 'Layla', 'student');
+  await joinAndWaitConnected(student.page);
+  await student.page.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
+  await teacher.page.waitForFunction(() => (window as unknown as { muse: { session: { duet: { carrier: string } | null } } }).muse.session.duet?.carrier === 'rtp', null, { timeout: 15000 });
+  expect(await carrierOf(student.page)).toBe('rtp');
+  expect(await restarts()).toBe(2);
+  await duetTone(student.page, 440);
+  await duetTone(teacher.page, 660);
+  await teacher.page.getByTestId('duet-toggle').click();
 });

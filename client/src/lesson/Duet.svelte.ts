@@ -58,6 +58,13 @@ export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 120, bitrate: 1
 /** Whether a page joining with these options carries duet frames in RTP when the others read it
  *  (and so reads them itself, and says so when joining): PCM and not `-data`, in a browser with
  *  WebRTC Encoded Transform. */
+/** What carries a duet's frames in this room now: RTP carries PCM only, only from a page readied
+ *  for it before joining, and only when every other participant reads it (duetRtp.ts); the other
+ *  side makes the same choice from the same facts. */
+export function duetCarrier(o: Pick<DuetOptions, 'carrier' | 'codec'>, room: Room): DuetOptions['carrier'] {
+  return o.carrier === 'rtp' && o.codec === 'pcm' && duetRtpEnabled() && peersReadDuetRtp(room) ? 'rtp' : 'data';
+}
+
 export function wantsDuetRtp(options: Partial<DuetOptions>): boolean {
   const o = { ...DUET_DEFAULTS, ...options };
   return o.carrier === 'rtp' && o.codec === 'pcm' && duetRtpSupported();
@@ -202,6 +209,13 @@ export class Duet {
   /** The RTP carrier, when it carries the frames. */
   private rtp: DuetRtp | null = null;
   private startedAt = 0;
+  /** The carrier asked for (DuetOptions.carrier), before the room's browsers were taken into account. */
+  private readonly askedCarrier: DuetOptions['carrier'];
+  /** Whether the room's participants now call for the other carrier (someone joined, or left, whose
+   *  browser reads duet RTP differently): both sides must use one, so this duet must start again. */
+  carrierStale(): boolean {
+    return this.room.remoteParticipants.size > 0 && duetCarrier({ ...this.o, carrier: this.askedCarrier }, this.room) !== this.o.carrier;
+  }
   /** What carries this side's frames (DuetOptions.carrier, as resolved for this browser). */
   get carrier(): DuetOptions['carrier'] {
     return this.o.carrier;
@@ -230,9 +244,8 @@ export class Duet {
   ) {
     this.buffer = storedDuetBuffer();
     this.o = { ...DUET_DEFAULTS, quantile: DUET_BUFFER_QUANTILE[this.buffer], ...options };
-    // RTP carries PCM only, only from a page readied for it before joining, and only to browsers
-    // that read it (duetRtp.ts); the other side makes the same choice from the same facts.
-    if (this.o.carrier === 'rtp' && (this.o.codec !== 'pcm' || !duetRtpEnabled() || !peersReadDuetRtp(room))) this.o.carrier = 'data';
+    this.askedCarrier = this.o.carrier;
+    this.o.carrier = duetCarrier(this.o, room);
     this.codec = this.o.codec;
   }
 

@@ -144,9 +144,14 @@ export class LessonSession {
     });
     this.room = room;
     const refresh = () => this.refresh();
+    // Someone joining or leaving during duet mode can change what carries the duet frames.
+    const changed = () => {
+      this.recheckDuetCarrier();
+      refresh();
+    };
     room
-      .on(RoomEvent.ParticipantConnected, refresh)
-      .on(RoomEvent.ParticipantDisconnected, refresh)
+      .on(RoomEvent.ParticipantConnected, changed)
+      .on(RoomEvent.ParticipantDisconnected, changed)
       .on(RoomEvent.TrackSubscribed, (track) => {
         if (track.kind === Track.Kind.Audio) applyJitterBufferTarget(track.receiver);
         if (track.kind === Track.Kind.Audio && this.joinToRemoteAudioMs === null) {
@@ -161,7 +166,7 @@ export class LessonSession {
       .on(RoomEvent.TrackMuted, refresh)
       .on(RoomEvent.TrackUnmuted, refresh)
       .on(RoomEvent.LocalTrackPublished, refresh)
-      .on(RoomEvent.ParticipantAttributesChanged, refresh)
+      .on(RoomEvent.ParticipantAttributesChanged, changed)
       .on(RoomEvent.ConnectionQualityChanged, refresh)
       .on(RoomEvent.RoomMetadataChanged, (metadata) => this.onRoomState(metadata))
       .on(RoomEvent.ConnectionStateChanged, (s) => this.onConnectionState(s))
@@ -286,6 +291,21 @@ export class LessonSession {
       if (this.role === 'teacher') void this.setDuet(false).then(() => (this.duetFellBack = true));
     }
   }
+
+  /** Starts the duet again on the carrier the room now calls for (Duet.carrierStale): a student who
+   *  rejoins in a browser without WebRTC Encoded Transform is then heard, and hears, on the data
+   *  channel at once, instead of silence until the poor-path verdict ends duet mode. */
+  private recheckDuetCarrier(): void {
+    const duet = this.duet;
+    if (!duet?.running || !duet.carrierStale()) return;
+    this.duetRestarts++;
+    const fellBack = this.duetFellBack;
+    this.stopDuet();
+    this.duetFellBack = fellBack; // not a fallback: the same duet goes on, on the other carrier
+    this.modeQueue = this.modeQueue.then(() => this.followDuet());
+  }
+  /** Duets started again on another carrier (recheckDuetCarrier). */
+  duetRestarts = 0;
 
   private stopDuet(): void {
     if (this.duetWatch) clearInterval(this.duetWatch);
