@@ -49,7 +49,10 @@ const cameraOn = camera !== 'off';
 const CAMERA_LABEL = { hd: 'on (720p simulcast each way)', small: 'on (320×180 15 fps each way)', off: 'off' }[camera];
 process.env.MUSE_LOG_LEVEL ??= 'warn';
 const PORTS = { port: 17940, udpPort: 17942 };
-const CLICKS = 12;
+/** `--clicks N`: probe clicks per row, one a second (default 12). The p95 of 12 is their largest
+ *  and glitches a minute are counted over 12 s, so longer runs (60) tell a steady path from a lucky one. */
+const CLICKS = Number(arg('--clicks') ?? 12);
+if (!Number.isInteger(CLICKS) || CLICKS < 4 || CLICKS > 600) throw new Error(`--clicks takes a whole number from 4 to 600, not ${arg('--clicks')}`);
 /** Whether the pages joined with duet frames in RTP enabled (so the music-mode row's audio passed through the RTP worker too). */
 let rtpEnabled = false;
 interface DuetPath {
