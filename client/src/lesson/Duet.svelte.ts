@@ -34,8 +34,9 @@ export interface DuetOptions {
    *  benchmark turns it off to measure Tight as it is). */
   autoSteady: boolean;
   /** What carries the frames: RTP on a "duet" audio track (WebRTC Encoded Transform in a worker;
-   *  PCM only, 10 ms packets; see duetRtp.ts), or LiveKit's lossy data packets (Opus, browsers
-   *  without Encoded Transform, and `?duet=pcm-120-data`). */
+   *  see duetRtp.ts; PCM, or Opus from libopus in that worker with the previous packet's frames
+   *  repeated in each, `?duet=opus-120-rtp`), or LiveKit's lossy data packets (browsers without
+   *  Encoded Transform, and `?duet=pcm-120-data`; Opus there is WebCodecs on the page thread). */
   carrier: 'data' | 'rtp';
   /** When an RTP packet leaves: 'capture', as soon as the capture worklet has written a frame (the
    *  duet track's sound is written by the worker itself, a MediaStreamTrackGenerator; Chromium),
@@ -55,19 +56,19 @@ export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 120, bitrate: 1
 /** How much of the arrival jitter the listener's buffer covers: 'tight' plays late frames as
  *  repairs for the lowest delay, 'steady' waits for nearly all of them (bench:duet on one 2-core
  *  machine, 2.5 ms frames: 21–24 ms median and 117–245 repairs a minute against 28–33 ms and 21–43). */
-/** Whether a page joining with these options carries duet frames in RTP when the others read it
- *  (and so reads them itself, and says so when joining): PCM and not `-data`, in a browser with
- *  WebRTC Encoded Transform. */
-/** What carries a duet's frames in this room now: RTP carries PCM only, only from a page readied
+/** What carries a duet's frames in this room now: RTP (PCM, or Opus made in its worker) only from a page readied
  *  for it before joining, and only when every other participant reads it (duetRtp.ts); the other
  *  side makes the same choice from the same facts. */
-export function duetCarrier(o: Pick<DuetOptions, 'carrier' | 'codec'>, room: Room): DuetOptions['carrier'] {
-  return o.carrier === 'rtp' && o.codec === 'pcm' && duetRtpEnabled() && peersReadDuetRtp(room) ? 'rtp' : 'data';
+export function duetCarrier(o: Pick<DuetOptions, 'carrier'>, room: Room): DuetOptions['carrier'] {
+  return o.carrier === 'rtp' && duetRtpEnabled() && peersReadDuetRtp(room) ? 'rtp' : 'data';
 }
 
+/** Whether a page joining with these options carries duet frames in RTP when the others read it
+ *  (and so reads them itself, and says so when joining): not `-data`, in a browser with
+ *  WebRTC Encoded Transform. */
 export function wantsDuetRtp(options: Partial<DuetOptions>): boolean {
   const o = { ...DUET_DEFAULTS, ...options };
-  return o.carrier === 'rtp' && o.codec === 'pcm' && duetRtpSupported();
+  return o.carrier === 'rtp' && duetRtpSupported();
 }
 
 export type DuetBuffer = 'tight' | 'steady';
@@ -228,6 +229,9 @@ export class Duet {
   private paced = 0;
   /** RTP: writes into the duet track begun, and encoded frames the send transform was given. */
   private pacerWrites = 0;
+  /** RTP Opus: frames first heard from a later packet's repeated head; packets that could not be decoded. */
+  private framesRecovered = 0;
+  private undecodable = 0;
   private sendFrames = 0;
   /** RTP: packets sent twice, and frames that arrived again (redundancy). */
   private packetsRepeated = 0;
@@ -257,7 +261,8 @@ export class Duet {
       return;
     }
     const ctx = this.engine.context;
-    if (this.o.codec === 'opus') await this.openOpus();
+    // Opus in RTP is libopus in the RTP worker; on the data channel, WebCodecs on this thread.
+    if (this.o.codec === 'opus' && this.o.carrier !== 'rtp') await this.openOpus();
     this.captureSab = createDuetRing(DUET_CAPTURE_FRAMES);
     this.captureRing = duetRing(this.captureSab);
     const playSab = createDuetRing();
@@ -287,7 +292,7 @@ export class Duet {
     this.running = true;
     this.startedAt = performance.now();
     if (this.o.carrier === 'rtp') {
-      this.rtp = new DuetRtp(this.room, ctx, this.captureSab, playSab, this.o.frame, this.o.rtpPacing, this.o.rtpRepeat, (st) => this.onRtpStats(st), (m) => (this.error = m));
+      this.rtp = new DuetRtp(this.room, ctx, this.captureSab, playSab, this.o.frame, this.o.rtpPacing, this.o.rtpRepeat, this.o.codec, this.o.bitrate, (st) => this.onRtpStats(st), (m) => (this.error = m));
       this.rtp.control({ clockMs: this.captureClockMs(), dropIn: this.dropShare });
       try {
         await this.rtp.start();
@@ -614,6 +619,8 @@ export class Duet {
     this.packetsOut = st.packetsOut;
     this.paced = st.paced;
     this.pacerWrites = st.pacerWrites;
+    this.framesRecovered = st.framesRecovered;
+    this.undecodable = st.undecodable;
     this.sendFrames = st.sendFrames;
     this.packetsRepeated = st.packetsRepeated;
     this.framesDuplicate = st.framesDuplicate;
@@ -695,7 +702,7 @@ export class Duet {
     return {
       bufferMs: s[DuetStat.BufferMs], targetMs: s[DuetStat.TargetMs], concealed: s[DuetStat.Concealed], output: s[DuetStat.Output],
       lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates], skips: s[DuetStat.Skips], resyncs: s[DuetStat.Resyncs], episodes: s[DuetStat.Episodes], quantile: s[DuetStat.Quantile],
-      packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, paced: this.paced, pacerWrites: this.pacerWrites, sendFrames: this.sendFrames, rtpPublishMs: this.rtp ? (this.rtp.publishMs ?? -1) : NaN, packetsRepeated: this.packetsRepeated, framesDuplicate: this.framesDuplicate, sentDirect: this.sentDirect, receivedDirect: this.receivedDirect, framesOut: this.framesOut,
+      packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, paced: this.paced, pacerWrites: this.pacerWrites, sendFrames: this.sendFrames, rtpPublishMs: this.rtp ? (this.rtp.publishMs ?? -1) : NaN, packetsRepeated: this.packetsRepeated, framesDuplicate: this.framesDuplicate, framesRecovered: this.framesRecovered, undecodable: this.undecodable, sentDirect: this.sentDirect, receivedDirect: this.receivedDirect, framesOut: this.framesOut,
       heldForChannel: this.heldForChannel, framesGivenUp: this.framesGivenUp, captureDropped: this.captureRing ? ringDropped(this.captureRing) : 0, playDropped: this.playRing ? ringDropped(this.playRing) : 0,
       encodeMs: this.encodeMs ?? NaN, ...this.transitSpread(), ...this.sendLagSpread(),
       // What the panel shows as "To you", and the output latency in it.

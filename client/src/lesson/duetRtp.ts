@@ -1,5 +1,5 @@
-// The page's half of the RTP carrier for duet frames (`?duet=pcm-120-rtp`; the frames themselves
-// are handled in duetRtp.worker.ts). It publishes a "duet" audio track from a silent source,
+// The page's half of the RTP carrier for duet frames (`?duet=pcm-120-rtp`, `opus-120-rtp`; the
+// frames themselves are handled in duetRtp.worker.ts, which gets libopus compiled here). It publishes a "duet" audio track from a silent source,
 // asks WebRTC for 10 ms packets on it (its floor: WebRTC's audio runs in 10 ms steps), and routes
 // the other side's duet frames from its RTP receiver to the playback worklet's ring.
 //
@@ -15,6 +15,8 @@ import { type LocalAudioTrack, type Room, Track } from 'livekit-client';
 import type { DuetRtpControl, DuetRtpStats } from './duetRtp.worker';
 import { DUET_RTP_ATTRIBUTE } from '../../../shared/api';
 import { participantSidOf, withPtime } from './rtpSdp';
+import type { DuetCodec } from './duetPacket';
+import opusWasmUrl from '@evan/opus/wasm/simd.wasm?url';
 
 export const DUET_RTP_TRACK = 'duet';
 /** Packet time asked of WebRTC on the duet track, ms. */
@@ -108,6 +110,19 @@ function trackGenerator(): TrackGeneratorCtor | null {
   return typeof g === 'function' ? g : null;
 }
 
+let opusModule: Promise<WebAssembly.Module> | null = null;
+/** libopus in wasm (from our own server), compiled once per page on this thread: the worker reads
+ *  Opus duet packets with it (whichever codec this side sends) and makes them for `opus-…-rtp`. */
+function loadOpus(): Promise<WebAssembly.Module> {
+  opusModule ??= WebAssembly.compileStreaming(fetch(opusWasmUrl)).catch(async () => {
+    const res = await fetch(opusWasmUrl);
+    if (!res.ok) throw new Error(`libopus could not be loaded (HTTP ${res.status})`);
+    return WebAssembly.compile(await res.arrayBuffer());
+  });
+  opusModule.catch(() => (opusModule = null)); // a failed load may be tried again by the next duet
+  return opusModule;
+}
+
 /** Whether this browser can send a duet packet as soon as a frame is captured (DuetOptions.rtpPacing 'capture'). */
 export function duetRtpCapturePacingSupported(): boolean {
   return trackGenerator() !== null;
@@ -131,6 +146,9 @@ export class DuetRtp {
     pacing: 'capture' | 'tick',
     /** Each packet sent twice, 3–15 ms apart (DuetOptions.rtpRepeat). */
     private readonly repeat: boolean,
+    /** What this side's frames are sent as ('opus': libopus in the worker, each packet repeating the one before). */
+    private readonly codec: DuetCodec,
+    private readonly bitrate: number,
     private readonly onStats: (s: DuetRtpStats) => void,
     private readonly onError: (message: string) => void,
   ) {
@@ -143,6 +161,12 @@ export class DuetRtp {
     errorListeners.add(this.onError);
     const w = worker;
     this.control({ playRing: this.playRing });
+    try {
+      this.control({ opus: await loadOpus() });
+    } catch (err) {
+      // PCM goes on without it (an Opus packet from the other side is then counted undecodable); Opus cannot.
+      if (this.codec === 'opus') throw err;
+    }
     // The track's own sound is never heard: each of its encoded frames is replaced by duet frames.
     let track: MediaStreamTrack;
     const Generator = trackGenerator();
@@ -160,7 +184,7 @@ export class DuetRtp {
     }
     let sending = false;
     duetTracks.set(track, (sender) => {
-      setTransform(sender, w, { side: 'send', ring: this.captureRing, frame: this.frame, repeat: this.repeat });
+      setTransform(sender, w, { side: 'send', ring: this.captureRing, frame: this.frame, repeat: this.repeat, codec: this.codec, bitrate: this.bitrate });
       sending = true;
     });
     const asked = performance.now();
