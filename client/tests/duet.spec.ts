@@ -330,10 +330,12 @@ test('by default duet frames ride RTP: both hear each other through the duet tra
     // Every duet frame came in RTP: none written to or read off the data channel.
     expect(s.sentDirect).toBe(0);
     expect(s.receivedDirect).toBe(0);
-    // A packet each time the worker finds frames captured (the worker wrote into the duet track at
-    // least as often as packets left), each with the 2.5 ms frames captured since the last. The
-    // teacher's packets go once more 3–15 ms later, and arrive at the student as duplicates.
-    expect(s.paced).toBeGreaterThanOrEqual(s.packetsOut);
+    // A packet each time the worker finds frames captured (each packet, and each repeat, came from
+    // one of the worker's writes into the duet track; a write made for a repeat carries new frames
+    // when some came meanwhile), each with the 2.5 ms frames captured since the last. The teacher's
+    // packets go once more 3–15 ms later, and arrive at the student as duplicates.
+    expect(s.paced).toBeGreaterThan(s.packetsOut / 2);
+    expect(s.pacerWrites).toBeGreaterThanOrEqual(s.packetsOut + s.packetsRepeated);
     expect(s.packetsOut).toBeGreaterThan(150);
     expect(s.packetsIn).toBeGreaterThan(300);
     expect((s.framesIn + s.framesDuplicate) / s.packetsIn).toBeGreaterThan(2);
@@ -495,7 +497,7 @@ test('a browser with Encoded Transform but no MediaStreamTrackGenerator sends du
     expect(st.packetsOut).toBeGreaterThan(250);
     expect(st.framesOut / st.packetsOut).toBeGreaterThan(2.5);
     expect(st.framesOut / st.packetsOut).toBeLessThanOrEqual(4);
-    expect(te.paced).toBeGreaterThanOrEqual(te.packetsOut);
+    expect(te.pacerWrites).toBeGreaterThanOrEqual(te.packetsOut);
     for (const s of [st, te]) expect(s.sentDirect).toBe(0);
   } finally {
     if ((await teacher.page.locator('[data-testid=duet-mode]').getAttribute('data-on').catch(() => null)) === 'true') await teacher.page.getByTestId('duet-toggle').click();
@@ -585,6 +587,41 @@ test('Opus in RTP (?duet=opus-120-rtp): libopus in the worker, each packet repea
     expect(st.framesRecovered).toBeLessThan(st.framesIn * 0.05);
   } finally {
     await teacher.page.evaluate(() => Object.assign((window as unknown as { muse: { session: object } }).muse.session, { duetDropInbound: 0 }));
+    if ((await teacher.page.locator('[data-testid=duet-mode]').getAttribute('data-on').catch(() => null)) === 'true') await teacher.page.getByTestId('duet-toggle').click();
+  }
+});
+
+test('a listener on Steady that still repairs over 1 % asks for repeats: the other side switches to Opus in RTP, and the lost packets come back', async () => {
+  const room = `duet-ask-${Date.now()}`;
+  await Promise.all([openDevRoom(teacher.page, app.url, room, 'Mina Park', 'teacher'), openDevRoom(student.page, app.url, room, 'Layla', 'student')]);
+  await joinAndWaitConnected(teacher.page);
+  await joinAndWaitConnected(student.page);
+  // The teacher listens on Steady over a path that loses a tenth of the student's packets.
+  await teacher.page.evaluate(() => Object.assign((window as unknown as { muse: { session: object } }).muse.session, { duetFallback: false, duetDropInbound: 0.1 }));
+  await teacher.page.getByTestId('duet-toggle').click();
+  try {
+    for (const p of [student.page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
+    await teacher.page.evaluate(() => (window as unknown as { muse: { session: { duet: { chooseBuffer(m: string): void } } } }).muse.session.duet.chooseBuffer('steady'));
+    // Both start with PCM (the default); after 4 s of Steady repairing a tenth, the teacher asks.
+    await teacher.page.waitForFunction(() => (window as unknown as { muse: { session: { duet: { askingRepeat: boolean } } } }).muse.session.duet.askingRepeat, null, { timeout: 15000 });
+    const before = await stats(teacher.page);
+    await student.page.waitForFunction(() => ((window as unknown as { muse: { session: { duet: { bufferStats(): Record<string, number> } } } }).muse.session.duet.bufferStats().opusOut ?? 0) > 200, null, { timeout: 15000 });
+    await teacher.page.waitForTimeout(2000);
+    const te = await stats(teacher.page);
+    const st = await stats(student.page);
+    process.stdout.write(`duet, repeats asked: before the ask ${before.framesRecovered} frames recovered; after it the student sent ${st.opusOut} of ${st.packetsOut} packets as Opus, the teacher recovered ${te.framesRecovered} of ${te.framesIn} frames; the teacher, not asked, sent ${te.opusOut} Opus packets\n`);
+    expect(before.framesRecovered).toBe(0);
+    expect(te.framesRecovered).toBeGreaterThan(50);
+    expect(te.undecodable).toBe(0);
+    // Only the asking listener's partner switches: the teacher, not asked, goes on with PCM.
+    expect(te.opusOut).toBe(0);
+    expect(st.askingRepeat).toBe(0);
+    await duetTone(teacher.page, 660);
+  } finally {
+    await teacher.page.evaluate(() => {
+      Object.assign((window as unknown as { muse: { session: object } }).muse.session, { duetDropInbound: 0 });
+      localStorage.removeItem('muse.duetBuffer'); // the choice made above is remembered in this browser
+    });
     if ((await teacher.page.locator('[data-testid=duet-mode]').getAttribute('data-on').catch(() => null)) === 'true') await teacher.page.getByTestId('duet-toggle').click();
   }
 });

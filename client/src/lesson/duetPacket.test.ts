@@ -3,7 +3,7 @@ import { decodePcm16, DUET_HEADER_BYTES, encodePcm16, packDuet, unpackDuet } fro
 describe('duet packet', () => {
   test('a header and three payloads come back as packed, byte for byte', () => {
     const payloads = [new Uint8Array([1, 2, 3]), new Uint8Array(0), new Uint8Array(240).map((_, i) => i)];
-    const h = { codec: 'pcm' as const, frame: 120, seq: 0xfffffffe, senderMs: 1_796_512_421_740.25, reportMs: 21.5, poor: true, repeated: 1 };
+    const h = { codec: 'pcm' as const, frame: 120, seq: 0xfffffffe, senderMs: 1_796_512_421_740.25, reportMs: 21.5, poor: true, repeated: 1, askRepeat: true };
     const b = packDuet(h, payloads);
     expect(b.length).toBe(DUET_HEADER_BYTES + 3 * 2 + 3 + 0 + 240);
     const p = unpackDuet(b)!;
@@ -16,6 +16,7 @@ describe('duet packet', () => {
     expect(q.header.poor).toBe(false);
     // No repeats said (and never more than the payloads): 0.
     expect(q.header.repeated).toBe(0);
+    expect(q.header.askRepeat).toBe(false);
     expect(unpackDuet(packDuet({ ...h, repeated: 9 }, payloads))!.header.repeated).toBe(3);
   });
 

@@ -23,6 +23,8 @@ export interface DuetHeader {
   poor: boolean;
   /** How many of the first payloads repeat frames an earlier packet carried (redundancy against its loss; 0 when left out). */
   repeated?: number;
+  /** The sender, as a listener, asks the other side for Opus with each packet repeating the one before (RTP; DUET_ASK_REPEAT). */
+  askRepeat?: boolean;
 }
 
 /** Packs a header and consecutive frames' payloads, the first with sequence number `h.seq`
@@ -38,7 +40,7 @@ export function packDuet(h: DuetHeader, payloads: readonly Uint8Array[]): Uint8A
   v.setUint32(4, h.seq >>> 0, true);
   v.setFloat64(8, h.senderMs, true);
   v.setFloat32(16, h.reportMs, true);
-  v.setUint8(20, h.poor ? 1 : 0);
+  v.setUint8(20, (h.poor ? 1 : 0) | (h.askRepeat ? 2 : 0));
   v.setUint8(21, payloads.length);
   v.setUint8(22, Math.min(h.repeated ?? 0, payloads.length));
   let at = HEADER;
@@ -66,7 +68,7 @@ export function unpackDuet(b: Uint8Array): { header: DuetHeader; payloads: Uint8
     at += 2 + len;
   }
   return {
-    header: { codec, frame: v.getUint16(2, true), seq: v.getUint32(4, true), senderMs: v.getFloat64(8, true), reportMs: v.getFloat32(16, true), poor: (v.getUint8(20) & 1) === 1, repeated: Math.min(v.getUint8(22), count) },
+    header: { codec, frame: v.getUint16(2, true), seq: v.getUint32(4, true), senderMs: v.getFloat64(8, true), reportMs: v.getFloat32(16, true), poor: (v.getUint8(20) & 1) === 1, askRepeat: (v.getUint8(20) & 2) === 2, repeated: Math.min(v.getUint8(22), count) },
     payloads,
   };
 }

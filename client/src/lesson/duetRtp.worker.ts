@@ -76,6 +76,8 @@ export interface DuetRtpControl {
   pacer?: { writable: WritableStream<AudioData>; ring: SharedArrayBuffer; repeat: boolean } | null;
   /** libopus compiled on the page (the worker has no fetch of its own to rely on): Opus duet packets can be made and read. */
   opus?: WebAssembly.Module;
+  /** This side, as a listener, asks the other for Opus with repeats (said in every packet it sends). */
+  askRepeat?: boolean;
 }
 /** Worker → page, four times a second. */
 export interface DuetRtpStats {
@@ -108,6 +110,8 @@ export interface DuetRtpStats {
   framesRecovered: number;
   /** Opus packets that could not be read (no libopus here yet, or a decoder error). */
   undecodable: number;
+  /** Packets sent as Opus (the codec asked for, or the other side asked for repeats). */
+  opusOut: number;
 }
 
 interface EncodedFrame {
@@ -130,7 +134,7 @@ let reportMs = NaN;
 let poor = false;
 let dropIn = 0;
 let play: DuetRing | null = null;
-const fresh = (): DuetRtpStats => ({ packetsOut: 0, framesOut: 0, framesGivenUp: 0, sendLags: [], packetsIn: 0, framesIn: 0, rawTransits: [], from: null, reportMs: NaN, poor: false, passedOn: 0, paced: 0, pacerWrites: 0, sendFrames: 0, packetsRepeated: 0, framesDuplicate: 0, framesRecovered: 0, undecodable: 0 });
+const fresh = (): DuetRtpStats => ({ packetsOut: 0, framesOut: 0, framesGivenUp: 0, sendLags: [], packetsIn: 0, framesIn: 0, rawTransits: [], from: null, reportMs: NaN, poor: false, passedOn: 0, paced: 0, pacerWrites: 0, sendFrames: 0, packetsRepeated: 0, framesDuplicate: 0, framesRecovered: 0, undecodable: 0, opusOut: 0 });
 let stats = fresh();
 const seen = new Int32Array(64).fill(-1);
 
@@ -140,12 +144,14 @@ scope.onmessage = (ev) => {
     play = c.playRing ? duetRing(c.playRing) : null;
     stats = fresh();
     seen.fill(-1);
+    peerAsksRepeat = false;
   }
   if (c.clockMs !== undefined) clockMs = c.clockMs;
   if (c.dropIn !== undefined) dropIn = c.dropIn;
   if (c.reportMs !== undefined) reportMs = c.reportMs;
   if (c.poor !== undefined) poor = c.poor;
   if (c.opus) opusModule = c.opus;
+  if (c.askRepeat !== undefined) askRepeat = c.askRepeat;
   if (c.pacer !== undefined) {
     pacerRun++;
     if (c.pacer) void pace(c.pacer.writable, duetRing(c.pacer.ring), c.pacer.repeat, pacerRun);
@@ -153,6 +159,9 @@ scope.onmessage = (ev) => {
 };
 
 let opusModule: WebAssembly.Module | null = null;
+/** This side asks for repeats (DuetRtpControl.askRepeat); the other side asked (a packet said so): from then on this duet sends Opus with repeats. */
+let askRepeat = false;
+let peerAsksRepeat = false;
 let opusLib: OpusWasm | null = null;
 /** libopus, once the page has sent it (one instance for every encoder and decoder here). */
 function opus(): OpusWasm | null {
@@ -223,9 +232,9 @@ const now = () => performance.timeOrigin + performance.now();
 
 async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
   const ring = duetRing(o.ring);
-  const opusOut = o.codec === 'opus';
   // PCM: as many frames as fit. Opus frames vary in size: up to 30 ms of new ones, within the budget below.
-  const perPacket = opusOut ? Math.ceil((30 * 48) / o.frame) : Math.max(1, Math.floor((RTP_MAX_PAYLOAD - RTP_MAGIC.length - DUET_HEADER_BYTES) / (o.frame * 2 + 2)));
+  const pcmPerPacket = Math.max(1, Math.floor((RTP_MAX_PAYLOAD - RTP_MAGIC.length - DUET_HEADER_BYTES) / (o.frame * 2 + 2)));
+  const opusPerPacket = Math.ceil((30 * 48) / o.frame);
   const budget = RTP_MAX_PAYLOAD - RTP_MAGIC.length - DUET_HEADER_BYTES;
   let encoder: OpusFrameEncoder | null = null;
   /** Opus: the last packet's new frames (sequence number of the first, their payloads), repeated at the head of the next. */
@@ -266,7 +275,10 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
       }
       continue;
     }
-    if (opusOut && !encoder) {
+    // Opus when asked for here, or once the listener on the other side asked for repeats.
+    const opusNow = o.codec === 'opus' || (peerAsksRepeat && opus() !== null);
+    const perPacket = opusNow ? opusPerPacket : pcmPerPacket;
+    if (opusNow && !encoder) {
       const lib = opus();
       if (!lib) {
         // libopus has not reached this worker yet: these frames cannot be sent.
@@ -296,7 +308,7 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
         firstStamp = ring.stamp[slot];
       }
       let bytes: Uint8Array;
-      if (encoder) {
+      if (opusNow && encoder) {
         if (n !== o.frame) {
           ringRelease(ring);
           continue;
@@ -314,7 +326,7 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
     }
     if (payloads.length === 0) continue; // every waiting frame was stale: nothing to send
     let head = 0;
-    if (encoder) {
+    if (opusNow && encoder) {
       // The previous packet's frames first, as many as fit, when they run on into these.
       if (prev.length > 0 && ((prevSeq + prev.length) >>> 0) === firstSeq) {
         for (let i = prev.length - 1; i >= 0 && head < OPUS_REPEAT_MAX && bytesUsed + 2 + prev[i].length <= budget; i--) {
@@ -329,7 +341,7 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
       prevSeq = firstSeq;
     }
     const packet = packDuet(
-      { codec: o.codec, frame: o.frame, seq: (firstSeq - head) >>> 0, senderMs: clockMs + (firstStamp - head * o.frame) / 48, reportMs, poor, repeated: head },
+      { codec: opusNow ? 'opus' : 'pcm', frame: o.frame, seq: (firstSeq - head) >>> 0, senderMs: clockMs + (firstStamp - head * o.frame) / 48, reportMs, poor, repeated: head, askRepeat },
       payloads,
     );
     const out = new Uint8Array(RTP_MAGIC.length + packet.length);
@@ -338,6 +350,7 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
     f.data = out.buffer;
     stats.packetsOut++;
     stats.framesOut += payloads.length - head;
+    if (opusNow) stats.opusOut++;
     sent = true;
     last.set(out);
     lastLength = out.length;
@@ -383,6 +396,7 @@ async function receive(t: Transformer, o: DuetRtpRecvOptions): Promise<void> {
     if (o.participantSid) stats.from = o.participantSid;
     stats.reportMs = h.reportMs;
     stats.poor = h.poor;
+    if (h.askRepeat) peerAsksRepeat = true;
     for (let i = 0; i < p.payloads.length; i++) {
       const seq = (h.seq + i) >>> 0;
       if (seen[seq & 63] === (seq | 0)) {
