@@ -10,11 +10,11 @@ describe('duet packet', () => {
     expect(p.header).toEqual(h);
     expect(p.payloads.map((x) => [...x])).toEqual(payloads.map((x) => [...x]));
     // reportMs is a float32: NaN (unknown) survives as NaN; the codec id of Opus too.
-    const q = unpackDuet(packDuet({ ...h, codec: 'opus', reportMs: NaN, poor: false }, []))!;
+    const q = unpackDuet(packDuet({ ...h, codec: 'opus', reportMs: NaN, poor: false, repeated: undefined, askRepeat: undefined }, []))!;
     expect(q.header.codec).toBe('opus');
     expect(q.header.reportMs).toBeNaN();
     expect(q.header.poor).toBe(false);
-    // No repeats said (and never more than the payloads): 0.
+    // Neither repeats nor the ask said: 0 and false; and never more repeats than payloads.
     expect(q.header.repeated).toBe(0);
     expect(q.header.askRepeat).toBe(false);
     expect(unpackDuet(packDuet({ ...h, repeated: 9 }, payloads))!.header.repeated).toBe(3);
