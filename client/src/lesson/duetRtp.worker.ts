@@ -314,7 +314,13 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
           continue;
         }
         bytes = encoder.packet(encoder.encode(ring.data, slot * DUET_MAX_FRAME)).slice();
-        if (bytesUsed + 2 + bytes.length > budget) break; // the encoder moved on: this frame is lost (next packet starts after a gap)
+        if (bytesUsed + 2 + bytes.length > budget) {
+          // No room (a burst of large frames): the encoder has moved past this frame, so it is
+          // given up rather than encoded twice; the next packet starts after the gap.
+          ringRelease(ring);
+          stats.framesGivenUp++;
+          break;
+        }
       } else {
         bytes = new Uint8Array(n * 2);
         encodePcm16(ring.data, slot * DUET_MAX_FRAME, n, bytes);
