@@ -69,9 +69,12 @@ interface DuetPath {
   pacing?: 'capture' | 'tick';
   /** RTP: each packet sent twice, 3–15 ms apart (`-rep`; DuetOptions.rtpRepeat). */
   repeat?: boolean;
+  /** Both listeners choose Steady as a person would (`-steady`), so each may ask the other for Opus
+   *  with repeats (DUET_ASK_REPEAT); measured after the teacher asked, or after 8 s without. */
+  steady?: boolean;
 }
 const DEFAULT_QUANTILE = 0.97;
-/** Rows run by default; `--paths` takes any `codec-frame[-livekit][-rtp|-rtptick][-rep][-qDIGITS]`, e.g. pcm-240-q999
+/** Rows run by default; `--paths` takes any `codec-frame[-livekit][-rtp|-rtptick][-rep][-qDIGITS|-steady]`, e.g. pcm-240-q999
  *  (quantile 0.999: the buffer covers more of the transit spread, fewer late frames, more delay). */
 const DUETS: DuetPath[] = [
   { codec: 'pcm', frame: 120, directReceive: true, quantile: DEFAULT_QUANTILE, carrier: 'rtp', pacing: 'capture' },
@@ -83,10 +86,11 @@ const DUETS: DuetPath[] = [
   { codec: 'pcm', frame: 480, directReceive: true, quantile: DEFAULT_QUANTILE, carrier: 'data' },
   { codec: 'opus', frame: 240, directReceive: true, quantile: DEFAULT_QUANTILE, carrier: 'data' },
 ];
-const pathId = (d: DuetPath) => `${d.codec}-${d.frame}${d.directReceive ? '' : '-livekit'}${d.carrier === 'rtp' ? (d.pacing === 'tick' ? '-rtptick' : '-rtp') : ''}${d.repeat ? '-rep' : ''}${d.quantile === DEFAULT_QUANTILE ? '' : `-q${String(d.quantile).slice(2)}`}`;
+const pathId = (d: DuetPath) => `${d.codec}-${d.frame}${d.directReceive ? '' : '-livekit'}${d.carrier === 'rtp' ? (d.pacing === 'tick' ? '-rtptick' : '-rtp') : ''}${d.repeat ? '-rep' : ''}${d.steady ? '-steady' : d.quantile === DEFAULT_QUANTILE ? '' : `-q${String(d.quantile).slice(2)}`}`;
 function parsePath(id: string): DuetPath | null {
-  const m = /^(pcm|opus)-(120|240|480)(-livekit)?(-rtp|-rtptick)?(-rep)?(?:-q(\d{1,4}))?$/.exec(id);
+  const m = /^(pcm|opus)-(120|240|480)(-livekit)?(-rtp|-rtptick)?(-rep)?(?:-q(\d{1,4})|(-steady))?$/.exec(id);
   if (!m) return null;
+  if (m[7]) return { codec: m[1] as DuetPath['codec'], frame: Number(m[2]), directReceive: !m[3], quantile: 0.995, carrier: m[4] ? 'rtp' : 'data', steady: true, ...(m[5] ? { repeat: true } : {}), ...(m[4] ? { pacing: m[4] === '-rtptick' ? ('tick' as const) : ('capture' as const) } : {}) };
   return { codec: m[1] as DuetPath['codec'], frame: Number(m[2]), directReceive: !m[3], quantile: m[6] ? Number(`0.${m[6]}`) : DEFAULT_QUANTILE, carrier: m[4] ? 'rtp' : 'data', ...(m[5] ? { repeat: true } : {}), ...(m[4] ? { pacing: m[4] === '-rtptick' ? ('tick' as const) : ('capture' as const) } : {}) };
 }
 
@@ -143,7 +147,8 @@ async function setDuet(teacher: Page, pages: Page[], on: boolean): Promise<void>
 }
 
 async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
-  const label = `duet, ${o.codec.toUpperCase()} ${(o.frame / 48).toFixed(1)} ms frames${o.directReceive ? '' : ', LiveKit receive'}${o.carrier === 'rtp' ? (o.pacing === 'tick' ? ', in RTP, sent at 10 ms steps' : ', in RTP, sent as captured') : ', data channel'}${o.repeat ? ', each packet twice' : ''}${o.quantile === DEFAULT_QUANTILE ? '' : `, buffer q${o.quantile}`}`;
+  const label = `duet, ${o.codec.toUpperCase()} ${(o.frame / 48).toFixed(1)} ms frames${o.directReceive ? '' : ', LiveKit receive'}${o.carrier === 'rtp' ? (o.pacing === 'tick' ? ', in RTP, sent at 10 ms steps' : ', in RTP, sent as captured') : ', data channel'}${o.repeat ? ', each packet twice' : ''}${o.steady ? ', Steady' : o.quantile === DEFAULT_QUANTILE ? '' : `, buffer q${o.quantile}`}`;
+  let asked = '';
   for (const p of [teacher, student]) {
     await p.evaluate((opts) => {
       const s = (window as unknown as { muse: { session: { duetOptions: unknown; duetFallback: boolean } } }).muse.session;
@@ -163,6 +168,15 @@ async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
         if (!probe) throw new Error('the duet path is not running');
         w.muse.duetProbe = probe;
       }, role);
+    }
+    if (o.steady) {
+      // As the person would: each listener picks Steady, and may then ask for repeats.
+      for (const p of [teacher, student]) await p.evaluate(() => (window as unknown as { muse: { session: { duet: { chooseBuffer(m: string): void } } } }).muse.session.duet.chooseBuffer('steady'));
+      const t0 = Date.now();
+      const didAsk = await teacher
+        .waitForFunction(() => (window as unknown as { muse: { session: { duet: { askingRepeat: boolean } } } }).muse.session.duet.askingRepeat, null, { timeout: 8000 })
+        .then(() => true, () => false);
+      asked = didAsk ? ` (asked for repeats after ${((Date.now() - t0) / 1000).toFixed(1)} s)` : ' (did not ask)';
     }
     // Let the jitter buffer settle on the probe's signal before counting.
     await teacher.waitForTimeout(2000);
@@ -193,11 +207,13 @@ async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
     const ms = oneWayLatenciesMs(events as ProbeEvent[]);
     const concealedPct = (100 * (after.concealed - before.concealed)) / Math.max(1, after.output - before.output);
     const glitches = after.episodes - before.episodes;
-    return { path: label, medianMs: median(ms), p95Ms: percentile(ms, 95), n: ms.length, bufferMs: after.bufferMs, concealedPct, encodeMs: after.encodeMs, cpuTeacherPct, cpuStudentPct, glitchesPerMin: (glitches * 60) / seconds,
+    return { path: label + asked, medianMs: median(ms), p95Ms: percentile(ms, 95), n: ms.length, bufferMs: after.bufferMs, concealedPct, encodeMs: after.encodeMs, cpuTeacherPct, cpuStudentPct, glitchesPerMin: (glitches * 60) / seconds,
       shownMs: after.shownInboundMs, outputMs: after.outputMs, sendLagP50Ms: sender.sendLagP50Ms, sendLagP97Ms: sender.sendLagP97Ms, transitP50Ms: after.transitP50Ms, transitP97Ms: after.transitP97Ms };
   } catch (err) {
     return { path: label, medianMs: NaN, p95Ms: NaN, n: 0, bufferMs: null, concealedPct: null, encodeMs: null, cpuTeacherPct: null, cpuStudentPct: null, glitchesPerMin: null, error: (err as Error).message.split('\n')[0] };
   } finally {
+    // Chosen buffers are remembered in the browser: the next rows start from Tight again.
+    if (o.steady) for (const p of [teacher, student]) await p.evaluate(() => localStorage.removeItem('muse.duetBuffer')).catch(() => {});
     await setDuet(teacher, [teacher, student], false).catch(() => {});
   }
 }
@@ -235,7 +251,7 @@ async function main(): Promise<void> {
   try {
     const only = arg('--paths')?.split(',');
     const unknown = only?.filter((id) => !parsePath(id));
-    if (unknown?.length) throw new Error(`--paths takes codec-frame[-livekit][-rtp|-rtptick][-rep][-qDIGITS] (pcm or opus; 120, 240 or 480), e.g. ${DUETS.map(pathId).join(', ')}; not ${unknown.join(', ')}`);
+    if (unknown?.length) throw new Error(`--paths takes codec-frame[-livekit][-rtp|-rtptick][-rep][-qDIGITS|-steady] (pcm or opus; 120, 240 or 480), e.g. ${DUETS.map(pathId).join(', ')}; not ${unknown.join(', ')}`);
     const paths = only ? only.map((id) => parsePath(id)!) : DUETS;
     // The RTP carrier (the product's default) is readied before joining, and every remote audio
     // receiver then passes through its worker: without an RTP row, the pages join without it.
