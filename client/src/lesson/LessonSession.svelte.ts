@@ -54,6 +54,33 @@ export interface Peer {
   connectionLost: boolean;
 }
 
+/** How long a person whose connection timed out stays on the other side's screen as "connection dropped"
+ *  (their tile, not "waiting for the other side to join"): long enough for a router restart. */
+export const DROPPED_KEEP_MS = 180_000;
+
+/** Why LiveKit removed a participant: only these mean the person (or the school) meant them to go, or that
+ *  their new connection replaced the old one (duplicate identity). Anything else (a connection timeout above all: the SFU closes a participant ~20 s after its
+ *  network went silent) means they are likely to come back. */
+const LEFT_ON_PURPOSE = new Set<DisconnectReason>([
+  DisconnectReason.CLIENT_INITIATED,
+  DisconnectReason.DUPLICATE_IDENTITY,
+  DisconnectReason.PARTICIPANT_REMOVED,
+  DisconnectReason.ROOM_DELETED,
+  DisconnectReason.ROOM_CLOSED,
+  DisconnectReason.USER_REJECTED,
+  DisconnectReason.USER_UNAVAILABLE,
+]);
+
+export function leftOnPurpose(reason: DisconnectReason | undefined): boolean {
+  return reason !== undefined && LEFT_ON_PURPOSE.has(reason);
+}
+
+interface DroppedPeer {
+  name: string;
+  role: Role | null;
+  timer: ReturnType<typeof setTimeout>;
+}
+
 interface AnalyserEntry {
   trackSid: string;
   analyser: MuseAnalyserNode;
@@ -117,6 +144,8 @@ export class LessonSession {
   private micDeviceId: string | undefined;
   private modeQueue: Promise<void> = Promise.resolve();
   private analysers = new Map<string, AnalyserEntry>();
+  /** Remote people the SFU removed because their connection timed out, by identity, until they return. */
+  private dropped = new Map<string, DroppedPeer>();
   private joinStarted = 0;
 
   constructor(private readonly engine: AudioEngine) {}
@@ -150,8 +179,14 @@ export class LessonSession {
       refresh();
     };
     room
-      .on(RoomEvent.ParticipantConnected, changed)
-      .on(RoomEvent.ParticipantDisconnected, changed)
+      .on(RoomEvent.ParticipantConnected, (p) => {
+        this.forgetDropped(p.identity);
+        changed();
+      })
+      .on(RoomEvent.ParticipantDisconnected, (p, reason) => {
+        if (!leftOnPurpose(reason)) this.rememberDropped(p, reason);
+        changed();
+      })
       .on(RoomEvent.TrackSubscribed, (track) => {
         if (track.kind === Track.Kind.Audio) applyJitterBufferTarget(track.receiver);
         if (track.kind === Track.Kind.Audio && this.joinToRemoteAudioMs === null) {
@@ -216,6 +251,7 @@ export class LessonSession {
     this.micCapture?.stop();
     this.micCapture = null;
     this.disposeAnalysers();
+    this.forgetDropped();
     this.peers = [];
     this.room = null;
   }
@@ -489,7 +525,28 @@ export class LessonSession {
     this.metronome?.dispose();
     this.clocks?.dispose();
     this.disposeAnalysers();
+    this.forgetDropped();
     this.peers = [];
+  }
+
+  /** Keeps a person whose connection timed out on screen as "connection dropped" for a while. */
+  private rememberDropped(p: Participant, reason: DisconnectReason | undefined): void {
+    this.forgetDropped(p.identity);
+    const role = p.attributes.role;
+    const timer = setTimeout(() => {
+      this.dropped.delete(p.identity);
+      this.refresh();
+    }, DROPPED_KEEP_MS);
+    this.dropped.set(p.identity, { name: p.name || p.identity, role: role === 'teacher' || role === 'student' ? role : null, timer });
+    console.info('participant dropped', { identity: p.identity, reason: reason === undefined ? 'unknown' : DisconnectReason[reason] });
+  }
+
+  private forgetDropped(identity?: string): void {
+    for (const [id, d] of this.dropped) {
+      if (identity !== undefined && id !== identity) continue;
+      clearTimeout(d.timer);
+      this.dropped.delete(id);
+    }
   }
 
   /** Rebuilds the peer list from the room; meters follow the audio tracks. */
@@ -529,6 +586,10 @@ export class LessonSession {
         connectionLost: p !== room.localParticipant && p.connectionQuality === ConnectionQuality.Lost,
       };
     });
+    for (const [identity, d] of this.dropped) {
+      if (room.remoteParticipants.has(identity)) continue;
+      this.peers.push({ identity, name: d.name, role: d.role, isLocal: false, video: null, audio: null, analyser: null, micMuted: false, connectionLost: true });
+    }
     for (const [id, entry] of this.analysers) {
       if (!live.has(id)) {
         entry.dispose();
