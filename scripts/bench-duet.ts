@@ -102,8 +102,10 @@ interface Row {
   /** Jitter-buffer delay over the fastest packet at the end (duet only), ms. */
   bufferMs: number | null;
   concealedPct: number | null;
-  /** Per-frame encode time (duet only), ms. */
+  /** Per-frame encode time (duet only), ms: the teacher's (WebCodecs: median; RTP: mean in its worker). */
   encodeMs: number | null;
+  /** RTP carrier: per-frame decode time in the teacher's worker, ms (mean). */
+  decodeMs?: number | null;
   /** CPU of each side's whole browser (all its processes) while the clicks ran, % of one core. */
   cpuTeacherPct: number | null;
   cpuStudentPct: number | null;
@@ -207,7 +209,7 @@ async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
     const ms = oneWayLatenciesMs(events as ProbeEvent[]);
     const concealedPct = (100 * (after.concealed - before.concealed)) / Math.max(1, after.output - before.output);
     const glitches = after.episodes - before.episodes;
-    return { path: label + asked, medianMs: median(ms), p95Ms: percentile(ms, 95), n: ms.length, bufferMs: after.bufferMs, concealedPct, encodeMs: after.encodeMs, cpuTeacherPct, cpuStudentPct, glitchesPerMin: (glitches * 60) / seconds,
+    return { path: label + asked, medianMs: median(ms), p95Ms: percentile(ms, 95), n: ms.length, bufferMs: after.bufferMs, concealedPct, encodeMs: after.encodeMs, decodeMs: after.rtpDecodeMs, cpuTeacherPct, cpuStudentPct, glitchesPerMin: (glitches * 60) / seconds,
       shownMs: after.shownInboundMs, outputMs: after.outputMs, sendLagP50Ms: sender.sendLagP50Ms, sendLagP97Ms: sender.sendLagP97Ms, transitP50Ms: after.transitP50Ms, transitP97Ms: after.transitP97Ms };
   } catch (err) {
     return { path: label, medianMs: NaN, p95Ms: NaN, n: 0, bufferMs: null, concealedPct: null, encodeMs: null, cpuTeacherPct: null, cpuStudentPct: null, glitchesPerMin: null, error: (err as Error).message.split('\n')[0] };
@@ -286,16 +288,19 @@ async function main(): Promise<void> {
   const w = [42, 10, 8, 4, 10, 11, 10, 10, 12, 14, 12, 14, 18];
   const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
   const line = (c: string[]) => c.map((x, i) => x.padEnd(w[i])).join(' | ');
+  const us = (ms: number | null | undefined) => (ms === null || ms === undefined || !Number.isFinite(ms) ? '–' : (ms * 1000).toFixed(1));
+  const codecUs = (r: Row) => (r.encodeMs === null && (r.decodeMs ?? null) === null ? '–' : `${us(r.encodeMs)} / ${us(r.decodeMs)}`);
   const where = link ? `the simulated network (${linkName}: ${link.delayMs} ms ±${link.jitterMs} ms, ${link.lossPct} % loss on each browser's link, so ${2 * link.delayMs} ms one way between them)` : 'loopback';
   process.stdout.write(`\nOne-way latency, mouth to ear (probe clicks out, onsets back), ${where} through livekit-server, cameras ${CAMERA_LABEL}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}\n`);
-  process.stdout.write(`${line(['path', 'median ms', 'p95 ms', 'n', 'buffer ms', 'concealed %', 'glitch/min', 'encode ms', 'send wait ms', 'transit ms', 'CPU T / S %', 'shown (out) ms', 'vs music mode'])}\n${w.map((n) => '-'.repeat(n)).join('-|-')}\n`);
+  process.stdout.write(`${line(['path', 'median ms', 'p95 ms', 'n', 'buffer ms', 'concealed %', 'glitch/min', 'enc / dec µs', 'send wait ms', 'transit ms', 'CPU T / S %', 'shown (out) ms', 'vs music mode'])}\n${w.map((n) => '-'.repeat(n)).join('-|-')}\n`);
   for (const r of rows) {
     const vs = r === baseline ? 'baseline' : Number.isFinite(r.medianMs) ? `${(r.medianMs / baseline.medianMs).toFixed(2)}× (${(r.medianMs - baseline.medianMs).toFixed(1)} ms)` : (r.error ?? 'no clicks came back');
     const lag = r.sendLagP50Ms === undefined ? '–' : `${f(r.sendLagP50Ms)} / ${f(r.sendLagP97Ms)}`;
     const transit = r.transitP50Ms === undefined ? '–' : `+${f(r.transitP50Ms)} / +${f(r.transitP97Ms)}`;
-    process.stdout.write(`${line([r.path, f(r.medianMs), f(r.p95Ms), String(r.n), f(r.bufferMs), f(r.concealedPct, 2), f(r.glitchesPerMin), f(r.encodeMs, 3), lag, transit, `${f(r.cpuTeacherPct, 0)} / ${f(r.cpuStudentPct, 0)}`, r.shownMs === undefined ? '–' : `${f(r.shownMs)} (${f(r.outputMs)})`, vs])}\n`);
+    process.stdout.write(`${line([r.path, f(r.medianMs), f(r.p95Ms), String(r.n), f(r.bufferMs), f(r.concealedPct, 2), f(r.glitchesPerMin), codecUs(r), lag, transit, `${f(r.cpuTeacherPct, 0)} / ${f(r.cpuStudentPct, 0)}`, r.shownMs === undefined ? '–' : `${f(r.shownMs)} (${f(r.outputMs)})`, vs])}\n`);
   }
   process.stdout.write("\nCPU: each side's whole browser (all its processes) while the clicks ran, % of one core. glitch/min: stretches of concealed output at the teacher (each counts once, however many frames it covers).\n");
+  process.stdout.write('enc / dec µs: per frame, in the teacher\'s browser (WebCodecs: median encode; RTP: mean in the worker, decode included).\n');
   process.stdout.write("send wait: capture thread → the student's page thread (median / p97); transit: over the fastest frame, student's page thread → teacher's page thread (median / p97), what the jitter buffer absorbs.\nshown: the teacher's duet panel's \"To you\" at the end, with the browser's output latency (in it, not in the measured click path) in brackets.\n");
   if (callbacks) {
     const cb = (c: AudioCallbacks) => `every ${f(c.periodMs)} ms, ${f(c.quantaPerWake, 2)} quanta of 128 samples each (${f(c.quantaPerSecond, 0)} quanta/s; base / output latency ${f(c.baseLatencyMs)} / ${f(c.outputLatencyMs)} ms)`;

@@ -574,10 +574,16 @@ test('Opus in RTP (?duet=opus-120-rtp): libopus in the worker, each packet repea
     }
     const te = await stats(teacher.page);
     const st = await stats(student.page);
-    process.stdout.write(`duet, Opus in RTP: student hears ${atStudent.hz.toFixed(1)} Hz, teacher ${atTeacher.hz.toFixed(1)} Hz; teacher (a fifth of packets dropped): ${te.framesIn} frames in, ${te.framesRecovered} from a later packet's repeat, ${(100 * te.concealed / te.output).toFixed(1)} % concealed; student: ${st.framesIn} in, ${st.framesDuplicate} repeats already heard\n`);
+    process.stdout.write(`duet, Opus in RTP: student hears ${atStudent.hz.toFixed(1)} Hz, teacher ${atTeacher.hz.toFixed(1)} Hz; teacher (a fifth of packets dropped): ${te.framesIn} frames in, ${te.framesRecovered} from a later packet's repeat, ${(100 * te.concealed / te.output).toFixed(1)} % concealed; student: ${st.framesIn} in, ${st.framesDuplicate} repeats already heard; ` +
+      `libopus in the worker per 2.5 ms frame: encode ${(te.encodeMs * 1000).toFixed(1)} / ${(st.encodeMs * 1000).toFixed(1)} µs, decode ${(te.rtpDecodeMs * 1000).toFixed(1)} / ${(st.rtpDecodeMs * 1000).toFixed(1)} µs (teacher / student)\n`);
     for (const s of [te, st]) {
       expect(s.undecodable).toBe(0);
       expect(s.sentDirect).toBe(0);
+      // Measured, and far inside real time: a frame is 2.5 ms of sound.
+      for (const ms of [s.encodeMs, s.rtpDecodeMs]) {
+        expect(ms).toBeGreaterThan(0);
+        expect(ms).toBeLessThan(0.5);
+      }
     }
     // Without the repeat a dropped packet's frames never arrive: here most come with the next packet
     // (in time to be played if the listener's buffer is a packet deep: see the README).

@@ -166,8 +166,10 @@ export class Duet {
   /** Output tap (tests and meters): what the playback worklet plays. */
   analyser: AnalyserNode | null = null;
   readonly codec: DuetCodec;
-  /** ms spent encoding, per frame (median of recent frames). */
+  /** ms spent encoding, per frame (median of recent frames; the RTP carrier: mean over the duet, in its worker). */
   encodeMs = $state<number | null>(null);
+  /** RTP carrier: mean time to decode one received frame in the worker, ms. */
+  rtpDecodeMs: number | null = null;
 
   private readonly o: DuetOptions;
   private captureSab: SharedArrayBuffer | null = null;
@@ -632,6 +634,9 @@ export class Duet {
     this.framesRecovered = st.framesRecovered;
     this.undecodable = st.undecodable;
     this.opusOut = st.opusOut;
+    // Per frame, over this duet (the worker's counters start with it).
+    if (st.framesEncoded > 0) this.encodeMs = st.encodeMsTotal / st.framesEncoded;
+    if (st.framesDecoded > 0) this.rtpDecodeMs = st.decodeMsTotal / st.framesDecoded;
     this.sendFrames = st.sendFrames;
     this.packetsRepeated = st.packetsRepeated;
     this.framesDuplicate = st.framesDuplicate;
@@ -718,7 +723,7 @@ export class Duet {
       lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates], skips: s[DuetStat.Skips], resyncs: s[DuetStat.Resyncs], episodes: s[DuetStat.Episodes], quantile: s[DuetStat.Quantile],
       packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, paced: this.paced, pacerWrites: this.pacerWrites, sendFrames: this.sendFrames, rtpPublishMs: this.rtp ? (this.rtp.publishMs ?? -1) : NaN, packetsRepeated: this.packetsRepeated, framesDuplicate: this.framesDuplicate, framesRecovered: this.framesRecovered, undecodable: this.undecodable, opusOut: this.opusOut, askingRepeat: this.askingRepeat ? 1 : 0, sentDirect: this.sentDirect, receivedDirect: this.receivedDirect, framesOut: this.framesOut,
       heldForChannel: this.heldForChannel, framesGivenUp: this.framesGivenUp, captureDropped: this.captureRing ? ringDropped(this.captureRing) : 0, playDropped: this.playRing ? ringDropped(this.playRing) : 0,
-      encodeMs: this.encodeMs ?? NaN, ...this.transitSpread(), ...this.sendLagSpread(),
+      encodeMs: this.encodeMs ?? NaN, rtpDecodeMs: this.rtpDecodeMs ?? NaN, ...this.transitSpread(), ...this.sendLagSpread(),
       // What the panel shows as "To you", and the output latency in it.
       shownInboundMs: this.inboundMs ?? NaN, outputMs: this.outputMs(),
     };

@@ -112,6 +112,12 @@ export interface DuetRtpStats {
   undecodable: number;
   /** Packets sent as Opus (the codec asked for, or the other side asked for repeats). */
   opusOut: number;
+  /** Time spent encoding frames here (PCM or Opus), ms in all, and how many frames. */
+  encodeMsTotal: number;
+  framesEncoded: number;
+  /** Time spent decoding frames here, ms in all, and how many frames. */
+  decodeMsTotal: number;
+  framesDecoded: number;
 }
 
 interface EncodedFrame {
@@ -134,7 +140,7 @@ let reportMs = NaN;
 let poor = false;
 let dropIn = 0;
 let play: DuetRing | null = null;
-const fresh = (): DuetRtpStats => ({ packetsOut: 0, framesOut: 0, framesGivenUp: 0, sendLags: [], packetsIn: 0, framesIn: 0, rawTransits: [], from: null, reportMs: NaN, poor: false, passedOn: 0, paced: 0, pacerWrites: 0, sendFrames: 0, packetsRepeated: 0, framesDuplicate: 0, framesRecovered: 0, undecodable: 0, opusOut: 0 });
+const fresh = (): DuetRtpStats => ({ packetsOut: 0, framesOut: 0, framesGivenUp: 0, sendLags: [], packetsIn: 0, framesIn: 0, rawTransits: [], from: null, reportMs: NaN, poor: false, passedOn: 0, paced: 0, pacerWrites: 0, sendFrames: 0, packetsRepeated: 0, framesDuplicate: 0, framesRecovered: 0, undecodable: 0, opusOut: 0, encodeMsTotal: 0, framesEncoded: 0, decodeMsTotal: 0, framesDecoded: 0 });
 let stats = fresh();
 const seen = new Int32Array(64).fill(-1);
 
@@ -308,12 +314,15 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
         firstStamp = ring.stamp[slot];
       }
       let bytes: Uint8Array;
+      const t0 = performance.now();
       if (opusNow && encoder) {
         if (n !== o.frame) {
           ringRelease(ring);
           continue;
         }
         bytes = encoder.packet(encoder.encode(ring.data, slot * DUET_MAX_FRAME)).slice();
+        stats.encodeMsTotal += performance.now() - t0;
+        stats.framesEncoded++;
         if (bytesUsed + 2 + bytes.length > budget) {
           // No room (a burst of large frames): the encoder has moved past this frame, so it is
           // given up rather than encoded twice; the next packet starts after the gap.
@@ -324,6 +333,8 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
       } else {
         bytes = new Uint8Array(n * 2);
         encodePcm16(ring.data, slot * DUET_MAX_FRAME, n, bytes);
+        stats.encodeMsTotal += performance.now() - t0;
+        stats.framesEncoded++;
       }
       bytesUsed += 2 + bytes.length;
       payloads.push(bytes);
@@ -414,6 +425,7 @@ async function receive(t: Transformer, o: DuetRtpRecvOptions): Promise<void> {
       if (i < (h.repeated ?? 0)) stats.framesRecovered++;
       stats.rawTransits.push(arrived - (h.senderMs + i * frameMs));
       let n: number;
+      const t0 = performance.now();
       if (h.codec === 'opus') {
         try {
           n = decoder!.decode(p.payloads[i], scratch);
@@ -422,6 +434,8 @@ async function receive(t: Transformer, o: DuetRtpRecvOptions): Promise<void> {
           continue;
         }
       } else n = decodePcm16(p.payloads[i], scratch);
+      stats.decodeMsTotal += performance.now() - t0;
+      stats.framesDecoded++;
       ringWrite(ring, seq, scratch, n, 0);
     }
     // Not passed on: WebRTC's decoder would read a duet packet as Opus.
