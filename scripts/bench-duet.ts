@@ -73,11 +73,13 @@ interface DuetPath {
    *  with repeats (DUET_ASK_REPEAT); measured after the teacher asked, or after 8 s without. */
   steady?: boolean;
 }
+/** Rows without a buffer suffix measure Tight (the lowest delay); the app's default buffer is Steady (`-steady`). */
 const DEFAULT_QUANTILE = 0.97;
 /** Rows run by default; `--paths` takes any `codec-frame[-livekit][-rtp|-rtptick][-rep][-qDIGITS|-steady]`, e.g. pcm-240-q999
  *  (quantile 0.999: the buffer covers more of the transit spread, fewer late frames, more delay). */
 const DUETS: DuetPath[] = [
   { codec: 'pcm', frame: 120, directReceive: true, quantile: DEFAULT_QUANTILE, carrier: 'rtp', pacing: 'capture' },
+  { codec: 'pcm', frame: 120, directReceive: true, quantile: 0.995, carrier: 'rtp', pacing: 'capture', steady: true },
   { codec: 'pcm', frame: 120, directReceive: true, quantile: DEFAULT_QUANTILE, carrier: 'rtp', pacing: 'tick' },
   { codec: 'pcm', frame: 120, directReceive: true, quantile: DEFAULT_QUANTILE, carrier: 'data' },
   { codec: 'pcm', frame: 240, directReceive: true, quantile: DEFAULT_QUANTILE, carrier: 'data' },
@@ -149,7 +151,7 @@ async function setDuet(teacher: Page, pages: Page[], on: boolean): Promise<void>
 }
 
 async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
-  const label = `duet, ${o.codec.toUpperCase()} ${(o.frame / 48).toFixed(1)} ms frames${o.directReceive ? '' : ', LiveKit receive'}${o.carrier === 'rtp' ? (o.pacing === 'tick' ? ', in RTP, sent at 10 ms steps' : ', in RTP, sent as captured') : ', data channel'}${o.repeat ? ', each packet twice' : ''}${o.steady ? ', Steady' : o.quantile === DEFAULT_QUANTILE ? '' : `, buffer q${o.quantile}`}`;
+  const label = `duet, ${o.codec.toUpperCase()} ${(o.frame / 48).toFixed(1)} ms frames${o.directReceive ? '' : ', LiveKit receive'}${o.carrier === 'rtp' ? (o.pacing === 'tick' ? ', in RTP, sent at 10 ms steps' : ', in RTP, sent as captured') : ', data channel'}${o.repeat ? ', each packet twice' : ''}${o.steady ? ', Steady (default)' : o.quantile === DEFAULT_QUANTILE ? ', Tight' : `, buffer q${o.quantile}`}`;
   let asked = '';
   for (const p of [teacher, student]) {
     await p.evaluate((opts) => {
@@ -214,7 +216,7 @@ async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
   } catch (err) {
     return { path: label, medianMs: NaN, p95Ms: NaN, n: 0, bufferMs: null, concealedPct: null, encodeMs: null, cpuTeacherPct: null, cpuStudentPct: null, glitchesPerMin: null, error: (err as Error).message.split('\n')[0] };
   } finally {
-    // Chosen buffers are remembered in the browser: the next rows start from Tight again.
+    // A chosen buffer is remembered in the browser: forget it (every row names its own buffer).
     if (o.steady) for (const p of [teacher, student]) await p.evaluate(() => localStorage.removeItem('muse.duetBuffer')).catch(() => {});
     await setDuet(teacher, [teacher, student], false).catch(() => {});
   }

@@ -51,11 +51,13 @@ export interface DuetOptions {
 
 // 2.5 ms frames: lower delay than 5 ms in every bench:duet run so far; RTP: as fast as the data
 // channel on loopback and far less lost over the simulated Seoul link (README, Duet mode).
-export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 120, bitrate: 128_000, redundancy: true, directReceive: true, quantile: 0.97, autoSteady: true, carrier: 'rtp', rtpPacing: 'capture', rtpRepeat: false };
+export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 120, bitrate: 128_000, redundancy: true, directReceive: true, quantile: 0.995, autoSteady: true, carrier: 'rtp', rtpPacing: 'capture', rtpRepeat: false };
 
 /** How much of the arrival jitter the listener's buffer covers: 'tight' plays late frames as
- *  repairs for the lowest delay, 'steady' waits for nearly all of them (bench:duet on one 2-core
- *  machine, 2.5 ms frames: 21–24 ms median and 117–245 repairs a minute against 28–33 ms and 21–43). */
+ *  repairs for the lowest delay, 'steady' waits for nearly all of them. Steady is the default: in
+ *  bench:duet's same-run comparisons (loopback, RTP, 2.5 ms PCM frames) it cost 1.4–7 ms more
+ *  (median 11.9–23.2 ms, inside issue 5's 25 ms) and repaired 0–65 times a minute, where Tight
+ *  repaired 87–328 times (an audible crackle several times a second). Tight stays a choice. */
 /** What carries a duet's frames in this room now: RTP (PCM, or Opus made in its worker) only from a page readied
  *  for it before joining, and only when every other participant reads it (duetRtp.ts); the other
  *  side makes the same choice from the same facts. */
@@ -78,9 +80,9 @@ const BUFFER_KEY = 'muse.duetBuffer';
 export function storedDuetBuffer(): DuetBuffer {
   try {
     const v = globalThis.localStorage?.getItem(BUFFER_KEY);
-    return v === 'steady' || v === 'tight' ? v : 'tight';
+    return v === 'steady' || v === 'tight' ? v : 'steady';
   } catch {
-    return 'tight';
+    return 'steady';
   }
 }
 
@@ -141,7 +143,7 @@ export class Duet {
   /** This side or the other finds the path too poor for duet playing. */
   poor = $state(false);
   /** The listener's buffer choice (see DuetBuffer). */
-  buffer = $state<DuetBuffer>('tight');
+  buffer = $state<DuetBuffer>('steady');
   /** This duet moved itself from Tight to Steady (DUET_AUTO_STEADY); the page says so. */
   autoSteady = $state(false);
   /** The listener chose a buffer during this duet: no automatic move after that. */
@@ -258,7 +260,9 @@ export class Duet {
     private readonly clocks: ClockSync | null,
     options: Partial<DuetOptions> = {},
   ) {
-    this.buffer = storedDuetBuffer();
+    // A quantile given (the benchmark's rows) names the buffer it is closest to, so what the page
+    // shows and does (the ask for repeats is Steady's) follows what plays.
+    this.buffer = options.quantile === undefined ? storedDuetBuffer() : options.quantile >= DUET_BUFFER_QUANTILE.steady ? 'steady' : 'tight';
     this.o = { ...DUET_DEFAULTS, quantile: DUET_BUFFER_QUANTILE[this.buffer], ...options };
     this.askedCarrier = this.o.carrier;
     this.o.carrier = duetCarrier(this.o, room);
