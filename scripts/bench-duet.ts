@@ -70,7 +70,7 @@ interface DuetPath {
   /** RTP: each packet sent twice, 3–15 ms apart (`-rep`; DuetOptions.rtpRepeat). */
   repeat?: boolean;
   /** Both listeners choose Steady as a person would (`-steady`), so each may ask the other for Opus
-   *  with repeats (DUET_ASK_REPEAT); measured after the teacher asked, or after 8 s without. */
+   *  with repeats (DUET_ASK_REPEAT); measured after the teacher asked, or after 12 s without (a listener may ask from 8 s into the duet). */
   steady?: boolean;
 }
 /** Rows without a buffer suffix measure Tight (the lowest delay); the app's default buffer is Steady (`-steady`). */
@@ -178,7 +178,7 @@ async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
       for (const p of [teacher, student]) await p.evaluate(() => (window as unknown as { muse: { session: { duet: { chooseBuffer(m: string): void } } } }).muse.session.duet.chooseBuffer('steady'));
       const t0 = Date.now();
       const didAsk = await teacher
-        .waitForFunction(() => (window as unknown as { muse: { session: { duet: { askingRepeat: boolean } } } }).muse.session.duet.askingRepeat, null, { timeout: 8000 })
+        .waitForFunction(() => (window as unknown as { muse: { session: { duet: { askingRepeat: boolean } } } }).muse.session.duet.askingRepeat, null, { timeout: 12000 })
         .then(() => true, () => false);
       asked = didAsk ? ` (asked for repeats after ${((Date.now() - t0) / 1000).toFixed(1)} s)` : ' (did not ask)';
     }

@@ -98,6 +98,10 @@ export const DUET_AUTO_STEADY = 0.03;
  *  the repeat, at the same delay; on loopback Steady concealed 0.05–0.48 %, where there is nothing
  *  to recover (bench:duet, session 10). */
 export const DUET_ASK_REPEAT = 0.01;
+/** Stats ticks (4 a second) before a listener may ask for repeats: its first seconds are the buffer
+ *  finding its delay, whose repairs are not loss. Without it every loopback run of bench:duet's
+ *  Steady row asked at the first chance (3.6–4.1 s) though nothing was lost, and went to Opus. */
+export const DUET_ASK_WARMUP_TICKS = 32;
 
 /** Concealed share of the output (over the last few seconds) above which duet playing is pointless. */
 export const DUET_POOR_CONCEALED = 0.05;
@@ -216,6 +220,9 @@ export class Duet {
   /** Opus frames that arrived after a newer one had been decoded. */
   private overtaken = 0;
   private history: { concealed: number; output: number }[] = [];
+  /** readStats() calls in this duet (4 a second), and how far into the duet this listener asked for repeats (s). */
+  private statTicks = 0;
+  private askedAtS = NaN;
   private timer: ReturnType<typeof setInterval> | null = null;
   private lastFrom: string | null = null;
   /** The RTP carrier, when it carries the frames. */
@@ -667,6 +674,7 @@ export class Duet {
   private readStats(): void {
     const s = this.statsView;
     if (!s) return;
+    this.statTicks++;
     if (this.running && this.o.directReceive && !this.rtp) this.tapChannels();
     const t = performance.now();
     if (this.bytesSentAt.ms > 0 && t > this.bytesSentAt.ms) this.byteRate = ((this.bytesSent - this.bytesSentAt.bytes) * 1000) / (t - this.bytesSentAt.ms);
@@ -693,7 +701,10 @@ export class Duet {
     }
     // Steady still repairing: most of it is loss on the way (Steady waits out the jitter), which
     // Opus with repeats recovers. Asked once, kept: with the repeats the share drops below it.
-    if (this.rtp && !this.askingRepeat && this.buffer === 'steady' && this.history.length >= 16 && this.concealedRatio > DUET_ASK_REPEAT) this.askingRepeat = true;
+    if (this.rtp && !this.askingRepeat && this.buffer === 'steady' && this.statTicks >= DUET_ASK_WARMUP_TICKS && this.history.length >= 16 && this.concealedRatio > DUET_ASK_REPEAT) {
+      this.askingRepeat = true;
+      this.askedAtS = this.statTicks / 4;
+    }
     this.poor = (this.packetsIn > 50 && (this.poorHere() || this.theyFindItPoor)) || this.nothingArrives();
     this.rtp?.control({ clockMs: this.captureClockMs(), reportMs: this.inboundMs ?? NaN, poor: this.poorHere(), askRepeat: this.askingRepeat });
   }
@@ -725,7 +736,7 @@ export class Duet {
     return {
       bufferMs: s[DuetStat.BufferMs], targetMs: s[DuetStat.TargetMs], concealed: s[DuetStat.Concealed], output: s[DuetStat.Output],
       lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates], skips: s[DuetStat.Skips], resyncs: s[DuetStat.Resyncs], episodes: s[DuetStat.Episodes], quantile: s[DuetStat.Quantile],
-      packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, paced: this.paced, pacerWrites: this.pacerWrites, sendFrames: this.sendFrames, rtpPublishMs: this.rtp ? (this.rtp.publishMs ?? -1) : NaN, packetsRepeated: this.packetsRepeated, framesDuplicate: this.framesDuplicate, framesRecovered: this.framesRecovered, undecodable: this.undecodable, opusOut: this.opusOut, askingRepeat: this.askingRepeat ? 1 : 0, sentDirect: this.sentDirect, receivedDirect: this.receivedDirect, framesOut: this.framesOut,
+      packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, paced: this.paced, pacerWrites: this.pacerWrites, sendFrames: this.sendFrames, rtpPublishMs: this.rtp ? (this.rtp.publishMs ?? -1) : NaN, packetsRepeated: this.packetsRepeated, framesDuplicate: this.framesDuplicate, framesRecovered: this.framesRecovered, undecodable: this.undecodable, opusOut: this.opusOut, askingRepeat: this.askingRepeat ? 1 : 0, askedAtS: this.askedAtS, sentDirect: this.sentDirect, receivedDirect: this.receivedDirect, framesOut: this.framesOut,
       heldForChannel: this.heldForChannel, framesGivenUp: this.framesGivenUp, captureDropped: this.captureRing ? ringDropped(this.captureRing) : 0, playDropped: this.playRing ? ringDropped(this.playRing) : 0,
       encodeMs: this.encodeMs ?? NaN, rtpDecodeMs: this.rtpDecodeMs ?? NaN, ...this.transitSpread(), ...this.sendLagSpread(),
       // What the panel shows as "To you", and the output latency in it.
