@@ -53,11 +53,6 @@ export interface DuetOptions {
 // channel on loopback and far less lost over the simulated Seoul link (README, Duet mode).
 export const DUET_DEFAULTS: DuetOptions = { codec: 'pcm', frame: 120, bitrate: 128_000, redundancy: true, directReceive: true, quantile: 0.995, autoSteady: true, carrier: 'rtp', rtpPacing: 'capture', rtpRepeat: false };
 
-/** How much of the arrival jitter the listener's buffer covers: 'tight' plays late frames as
- *  repairs for the lowest delay, 'steady' waits for nearly all of them. Steady is the default: in
- *  bench:duet's same-run comparisons (loopback, RTP, 2.5 ms PCM frames) it cost 1.4–7 ms more
- *  (median 11.9–23.2 ms, inside issue 5's 25 ms) and repaired 0–65 times a minute, where Tight
- *  repaired 87–328 times (an audible crackle several times a second). Tight stays a choice. */
 /** What carries a duet's frames in this room now: RTP (PCM, or Opus made in its worker) only from a page readied
  *  for it before joining, and only when every other participant reads it (duetRtp.ts); the other
  *  side makes the same choice from the same facts. */
@@ -73,6 +68,11 @@ export function wantsDuetRtp(options: Partial<DuetOptions>): boolean {
   return o.carrier === 'rtp' && duetRtpSupported();
 }
 
+/** How much of the arrival jitter the listener's buffer covers: 'tight' plays late frames as
+ *  repairs for the lowest delay, 'steady' waits for nearly all of them. Steady is the default: in
+ *  bench:duet's same-run comparisons (loopback, RTP, 2.5 ms PCM frames) it cost 1.4–7 ms more
+ *  (median 11.9–23.2 ms, inside issue 5's 25 ms) and repaired 0–65 times a minute, where Tight
+ *  repaired 87–385 times (an audible crackle several times a second). Tight stays a choice. */
 export type DuetBuffer = 'tight' | 'steady';
 export const DUET_BUFFER_QUANTILE: Record<DuetBuffer, number> = { tight: 0.97, steady: 0.995 };
 const BUFFER_KEY = 'muse.duetBuffer';

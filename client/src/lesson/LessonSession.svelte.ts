@@ -58,9 +58,10 @@ export interface Peer {
  *  (their tile, not "waiting for the other side to join"): long enough for a router restart. */
 export const DROPPED_KEEP_MS = 180_000;
 
-/** Why LiveKit removed a participant: only these mean the person (or the school) meant them to go, or that
- *  their new connection replaced the old one (duplicate identity). Anything else (a connection timeout above all: the SFU closes a participant ~20 s after its
- *  network went silent) means they are likely to come back. */
+/** Why LiveKit removed a participant: only these mean the person (or the school) meant them to go,
+ *  or that their new connection replaced the old one (duplicate identity). Anything else (above all
+ *  a connection timeout: the SFU closes a participant ~20 s after its network went silent) means
+ *  they are likely to come back. */
 const LEFT_ON_PURPOSE = new Set<DisconnectReason>([
   DisconnectReason.CLIENT_INITIATED,
   DisconnectReason.DUPLICATE_IDENTITY,
