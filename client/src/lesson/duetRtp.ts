@@ -67,6 +67,8 @@ export function enableDuetRtp(): boolean {
     for (const l of errorListeners) l(`The duet RTP worker failed: ${ev.message || 'it could not be loaded'}. Reload the page.`);
   };
   const w = worker;
+  // Compiled now, while the lesson is joined, so that a duet's start does not wait for it.
+  loadOpus().catch((err: unknown) => console.warn('libopus could not be loaded ahead of a duet', { error: String(err) }));
   const proto = RTCPeerConnection.prototype;
   const addTransceiver = proto.addTransceiver;
   proto.addTransceiver = function (this: RTCPeerConnection, trackOrKind: MediaStreamTrack | string, init?: RTCRtpTransceiverInit) {
@@ -160,13 +162,17 @@ export class DuetRtp {
     statsListeners.add(this.onStats);
     errorListeners.add(this.onError);
     const w = worker;
-    this.control({ playRing: this.playRing });
+    // libopus reaches the worker with the play ring, in one message: a ring sent first had the
+    // other side's first Opus packets arrive while libopus was still being compiled (12 packets
+    // thrown away as undecodable in one CI run).
+    let opus: WebAssembly.Module | undefined;
     try {
-      this.control({ opus: await loadOpus() });
+      opus = await loadOpus();
     } catch (err) {
       // PCM goes on without it (an Opus packet from the other side is then counted undecodable); Opus cannot.
       if (this.codec === 'opus') throw err;
     }
+    this.control({ playRing: this.playRing, opus });
     // The track's own sound is never heard: each of its encoded frames is replaced by duet frames.
     let track: MediaStreamTrack;
     const Generator = trackGenerator();
