@@ -28,6 +28,7 @@ import { MusicCheck } from './check/MusicCheck.svelte';
 import { ClockSync, nowMs } from './ClockSync.svelte';
 import { Duet, type DuetOptions, wantsDuetRtp } from './Duet.svelte';
 import { enableDuetRtp } from './duetRtp';
+import { DROPPED_KEEP_MS, leftOnPurpose } from './departure';
 import { LatencyProbe } from './LatencyProbe.svelte';
 import { REPLACE_MARGIN_MS, SHARED_LEAD_MS, SharedMetronome } from './SharedMetronome.svelte';
 
@@ -52,28 +53,6 @@ export interface Peer {
   micMuted: boolean;
   /** The SFU hears nothing from this person any more (their network dropped); they may come back by themselves. */
   connectionLost: boolean;
-}
-
-/** How long a person whose connection timed out stays on the other side's screen as "connection dropped"
- *  (their tile, not "waiting for the other side to join"): long enough for a router restart. */
-export const DROPPED_KEEP_MS = 180_000;
-
-/** Why LiveKit removed a participant: only these mean the person (or the school) meant them to go,
- *  or that their new connection replaced the old one (duplicate identity). Anything else (above all
- *  a connection timeout: the SFU closes a participant ~20 s after its network went silent) means
- *  they are likely to come back. */
-const LEFT_ON_PURPOSE = new Set<DisconnectReason>([
-  DisconnectReason.CLIENT_INITIATED,
-  DisconnectReason.DUPLICATE_IDENTITY,
-  DisconnectReason.PARTICIPANT_REMOVED,
-  DisconnectReason.ROOM_DELETED,
-  DisconnectReason.ROOM_CLOSED,
-  DisconnectReason.USER_REJECTED,
-  DisconnectReason.USER_UNAVAILABLE,
-]);
-
-export function leftOnPurpose(reason: DisconnectReason | undefined): boolean {
-  return reason !== undefined && LEFT_ON_PURPOSE.has(reason);
 }
 
 interface DroppedPeer {
