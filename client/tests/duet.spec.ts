@@ -576,9 +576,11 @@ test('Opus in RTP (?duet=opus-120-rtp): libopus in the worker, each packet repea
     const te = await stats(teacher.page);
     const st = await stats(student.page);
     process.stdout.write(`duet, Opus in RTP: student hears ${atStudent.hz.toFixed(1)} Hz, teacher ${atTeacher.hz.toFixed(1)} Hz; teacher (a fifth of packets dropped): ${te.framesIn} frames in, ${te.framesRecovered} from a later packet's repeat, ${(100 * te.concealed / te.output).toFixed(1)} % concealed; student: ${st.framesIn} in, ${st.framesDuplicate} repeats already heard; ` +
-      `libopus in the worker per 2.5 ms frame: encode ${(te.encodeMs * 1000).toFixed(1)} / ${(st.encodeMs * 1000).toFixed(1)} µs, decode ${(te.rtpDecodeMs * 1000).toFixed(1)} / ${(st.rtpDecodeMs * 1000).toFixed(1)} µs (teacher / student)\n`);
+      `libopus in the worker per 2.5 ms frame: encode ${(te.encodeMs * 1000).toFixed(1)} / ${(st.encodeMs * 1000).toFixed(1)} µs, decode ${(te.rtpDecodeMs * 1000).toFixed(1)} / ${(st.rtpDecodeMs * 1000).toFixed(1)} µs; instantiated and warmed up in ${te.opusWarmMs.toFixed(1)} / ${st.opusWarmMs.toFixed(1)} ms as the page joined (teacher / student)\n`);
     for (const s of [te, st]) {
       expect(s.undecodable).toBe(0);
+      // libopus was instantiated and warmed up in the worker ahead of the packets (as the page joined).
+      expect(s.opusWarmMs).toBeGreaterThan(0);
       expect(s.sentDirect).toBe(0);
       // Measured, and far inside real time: a frame is 2.5 ms of sound.
       for (const ms of [s.encodeMs, s.rtpDecodeMs]) {

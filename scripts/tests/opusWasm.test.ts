@@ -1,5 +1,5 @@
 import { violinTone } from '../../wasm/tests/helpers/signals';
-import { instantiateOpus, opusWasmBytes } from '../lib/opusWasm';
+import { instantiateOpus, opusWasmBytes, warmOpus } from '../lib/opusWasm';
 
 const SR = 48000;
 const FRAME = 120;
@@ -51,6 +51,42 @@ describe.each(['simd', 'scalar'] as const)('libopus in wasm (%s build), 2.5 ms f
     const heard = rms(frame);
     expect(dec.decode(null, frame)).toBe(FRAME);
     expect(rms(frame)).toBeGreaterThan(heard * 0.3);
+  });
+
+  test('encoders and decoders given back with dispose() leave the wasm heap as it was', () => {
+    const frame = new Float32Array(FRAME);
+    const cycle = (dispose: boolean) => {
+      for (let i = 0; i < 300; i++) {
+        const enc = lib.encoder({ bitrate: 128_000, complexity: 5, frame: FRAME });
+        const dec = lib.decoder(FRAME);
+        dec.decode(enc.packet(enc.encode(tone, i * FRAME)).slice(), frame);
+        if (dispose) {
+          enc.dispose();
+          dec.dispose();
+        }
+      }
+    };
+    cycle(true);
+    const before = lib.memoryBytes();
+    cycle(true);
+    expect(lib.memoryBytes()).toBe(before);
+    // Without it, the same cycles take the heap (the check above can fail).
+    const own = instantiateOpus(opusWasmBytes(build));
+    const start = own.memoryBytes();
+    for (let i = 0; i < 300; i++) {
+      own.encoder({ bitrate: 128_000, complexity: 5, frame: FRAME });
+      own.decoder(FRAME);
+    }
+    expect(own.memoryBytes()).toBeGreaterThan(start);
+  });
+
+  test('a warm-up runs libopus and gives back what it used', () => {
+    const own = instantiateOpus(opusWasmBytes(build));
+    warmOpus(own, { bitrate: 128_000, complexity: 5, frame: FRAME });
+    const after = own.memoryBytes();
+    // (300 encoders and decoders left behind would grow it: see the test above.)
+    for (let i = 0; i < 300; i++) warmOpus(own, { bitrate: 128_000, complexity: 5, frame: FRAME }, 2);
+    expect(own.memoryBytes()).toBe(after);
   });
 
   test('a frame size Opus does not offer is refused by name', () => {

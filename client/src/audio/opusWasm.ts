@@ -47,16 +47,22 @@ export interface OpusFrameEncoder {
   packet(length: number): Uint8Array;
   /** The encoder's lookahead, samples at 48 kHz. */
   lookahead: number;
+  /** Frees its memory in the wasm heap (the encoder cannot be used after). */
+  dispose(): void;
 }
 
 export interface OpusFrameDecoder {
   /** Decodes `packet` into `out` (or conceals one frame when it is null); returns the samples written. */
   decode(packet: Uint8Array | null, out: Float32Array): number;
+  /** Frees its memory in the wasm heap (the decoder cannot be used after). */
+  dispose(): void;
 }
 
 export interface OpusWasm {
   encoder(o: OpusEncoderOptions): OpusFrameEncoder;
   decoder(frame: number): OpusFrameDecoder;
+  /** Size of its wasm memory, bytes. */
+  memoryBytes(): number;
 }
 
 const MAX_PACKET = 1500;
@@ -74,6 +80,7 @@ export function instantiateOpus(wasm: WebAssembly.Module | Uint8Array<ArrayBuffe
     return code;
   };
   return {
+    memoryBytes: () => w.memory.buffer.byteLength,
     encoder(o) {
       const frameCode = ({ 120: OPUS.FRAMESIZE_2_5_MS, 240: 5002, 480: 5003 } as Record<number, number>)[o.frame];
       if (!frameCode) throw new Error(`Opus frames of ${o.frame} samples are not offered here: use 120, 240 or 480`);
@@ -99,6 +106,9 @@ export function instantiateOpus(wasm: WebAssembly.Module | Uint8Array<ArrayBuffe
         packet(length) {
           return view().u8.subarray(pktPtr, pktPtr + length);
         },
+        dispose() {
+          for (const p of [st, pcmPtr, pktPtr]) w.free(p);
+        },
       };
     },
     decoder(frame) {
@@ -115,7 +125,31 @@ export function instantiateOpus(wasm: WebAssembly.Module | Uint8Array<ArrayBuffe
           for (let i = 0; i < n; i++) out[i] = i16[base + i] / 32768;
           return n;
         },
+        dispose() {
+          for (const p of [st, pcmPtr, pktPtr]) w.free(p);
+        },
       };
     },
   };
+}
+
+/** Runs an encoder and a decoder over `frames` frames of a tone (and conceals a few), then frees
+ *  them: the first calls into a freshly instantiated libopus are slow (the engine compiles each
+ *  function as it is first called), so a codec switch in the middle of a duet would stall its
+ *  thread; warmed once up front, it does not. */
+export function warmOpus(lib: OpusWasm, o: OpusEncoderOptions, frames = 40): void {
+  const enc = lib.encoder(o);
+  const dec = lib.decoder(o.frame);
+  const pcm = new Float32Array(o.frame);
+  const out = new Float32Array(o.frame);
+  try {
+    for (let f = 0; f < frames; f++) {
+      for (let i = 0; i < o.frame; i++) pcm[i] = 0.3 * Math.sin((2 * Math.PI * 440 * (f * o.frame + i)) / 48000);
+      const n = enc.encode(pcm, 0);
+      dec.decode(f % 8 === 7 ? null : enc.packet(n), out);
+    }
+  } finally {
+    enc.dispose();
+    dec.dispose();
+  }
 }

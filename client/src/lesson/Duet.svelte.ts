@@ -176,6 +176,8 @@ export class Duet {
   encodeMs = $state<number | null>(null);
   /** RTP carrier: mean time to decode one received frame in the worker, ms. */
   rtpDecodeMs: number | null = null;
+  /** RTP: time this page's worker took to instantiate libopus and warm it up, ms (null: not in this duet). */
+  private opusWarmMs: number | null = null;
 
   private readonly o: DuetOptions;
   private captureSab: SharedArrayBuffer | null = null;
@@ -648,6 +650,7 @@ export class Duet {
     // Per frame, over this duet (the worker's counters start with it).
     if (st.framesEncoded > 0) this.encodeMs = st.encodeMsTotal / st.framesEncoded;
     if (st.framesDecoded > 0) this.rtpDecodeMs = st.decodeMsTotal / st.framesDecoded;
+    if (Number.isFinite(st.opusWarmMs)) this.opusWarmMs = st.opusWarmMs;
     this.sendFrames = st.sendFrames;
     this.packetsRepeated = st.packetsRepeated;
     this.framesDuplicate = st.framesDuplicate;
@@ -738,7 +741,7 @@ export class Duet {
       lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates], skips: s[DuetStat.Skips], resyncs: s[DuetStat.Resyncs], episodes: s[DuetStat.Episodes], quantile: s[DuetStat.Quantile],
       packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, paced: this.paced, pacerWrites: this.pacerWrites, sendFrames: this.sendFrames, rtpPublishMs: this.rtp ? (this.rtp.publishMs ?? -1) : NaN, packetsRepeated: this.packetsRepeated, framesDuplicate: this.framesDuplicate, framesRecovered: this.framesRecovered, undecodable: this.undecodable, opusOut: this.opusOut, askingRepeat: this.askingRepeat ? 1 : 0, askedAtS: this.askedAtS, sentDirect: this.sentDirect, receivedDirect: this.receivedDirect, framesOut: this.framesOut,
       heldForChannel: this.heldForChannel, framesGivenUp: this.framesGivenUp, captureDropped: this.captureRing ? ringDropped(this.captureRing) : 0, playDropped: this.playRing ? ringDropped(this.playRing) : 0,
-      encodeMs: this.encodeMs ?? NaN, rtpDecodeMs: this.rtpDecodeMs ?? NaN, ...this.transitSpread(), ...this.sendLagSpread(),
+      encodeMs: this.encodeMs ?? NaN, rtpDecodeMs: this.rtpDecodeMs ?? NaN, opusWarmMs: this.opusWarmMs ?? NaN, ...this.transitSpread(), ...this.sendLagSpread(),
       // What the panel shows as "To you", and the output latency in it.
       shownInboundMs: this.inboundMs ?? NaN, outputMs: this.outputMs(),
     };

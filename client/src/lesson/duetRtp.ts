@@ -67,8 +67,12 @@ export function enableDuetRtp(): boolean {
     for (const l of errorListeners) l(`The duet RTP worker failed: ${ev.message || 'it could not be loaded'}. Reload the page.`);
   };
   const w = worker;
-  // Compiled now, while the lesson is joined, so that a duet's start does not wait for it.
-  loadOpus().catch((err: unknown) => console.warn('libopus could not be loaded ahead of a duet', { error: String(err) }));
+  // Compiled now, as the lesson is joined, and handed to the worker, which instantiates and warms it
+  // up at once: neither a duet's start nor a switch to Opus in the middle of one waits for it.
+  loadOpus().then(
+    (opus) => w.postMessage({ opus } satisfies DuetRtpControl),
+    (err: unknown) => console.warn('libopus could not be loaded ahead of a duet', { error: String(err) }),
+  );
   const proto = RTCPeerConnection.prototype;
   const addTransceiver = proto.addTransceiver;
   proto.addTransceiver = function (this: RTCPeerConnection, trackOrKind: MediaStreamTrack | string, init?: RTCRtpTransceiverInit) {
@@ -162,9 +166,9 @@ export class DuetRtp {
     statsListeners.add(this.onStats);
     errorListeners.add(this.onError);
     const w = worker;
-    // libopus reaches the worker with the play ring, in one message: a ring sent first had the
-    // other side's first Opus packets arrive while libopus was still being compiled (12 packets
-    // thrown away as undecodable in one CI run).
+    // libopus reached the worker as the page joined, unless it was still compiling: then it comes
+    // with the play ring, in one message (a ring sent first had the other side's first Opus packets
+    // arrive while libopus was still being compiled: 12 packets thrown away in one CI run).
     let opus: WebAssembly.Module | undefined;
     try {
       opus = await loadOpus();

@@ -19,7 +19,7 @@
 // declared loss) and neither page thread handles them. Stats go to the page four times a second.
 import { DUET_MAX_FRAME, duetRing, type DuetRing, RING_WRITE_INDEX, ringAvailable, ringPeek, ringRelease, ringWrite } from '../audio/duetRing';
 import { decodePcm16, type DuetCodec, DUET_HEADER_BYTES, encodePcm16, packDuet, unpackDuet } from './duetPacket';
-import { instantiateOpus, type OpusFrameDecoder, type OpusFrameEncoder, type OpusWasm } from '../audio/opusWasm';
+import { instantiateOpus, type OpusFrameDecoder, type OpusFrameEncoder, type OpusWasm, warmOpus } from '../audio/opusWasm';
 
 /** Bytes of duet packet one RTP packet carries at most: WebRTC's packets stay under 1200 bytes
  *  with RTP header, extensions and SRTP tag. 4 PCM frames of 2.5 ms (10 ms) fit. */
@@ -118,6 +118,8 @@ export interface DuetRtpStats {
   /** Time spent decoding frames here, ms in all, and how many frames. */
   decodeMsTotal: number;
   framesDecoded: number;
+  /** Time this worker took to instantiate libopus and warm it up (once, as the page joined), ms; NaN until done. */
+  opusWarmMs: number;
 }
 
 interface EncodedFrame {
@@ -140,7 +142,9 @@ let reportMs = NaN;
 let poor = false;
 let dropIn = 0;
 let play: DuetRing | null = null;
-const fresh = (): DuetRtpStats => ({ packetsOut: 0, framesOut: 0, framesGivenUp: 0, sendLags: [], packetsIn: 0, framesIn: 0, rawTransits: [], from: null, reportMs: NaN, poor: false, passedOn: 0, paced: 0, pacerWrites: 0, sendFrames: 0, packetsRepeated: 0, framesDuplicate: 0, framesRecovered: 0, undecodable: 0, opusOut: 0, encodeMsTotal: 0, framesEncoded: 0, decodeMsTotal: 0, framesDecoded: 0 });
+const fresh = (): DuetRtpStats => ({ packetsOut: 0, framesOut: 0, framesGivenUp: 0, sendLags: [], packetsIn: 0, framesIn: 0, rawTransits: [], from: null, reportMs: NaN, poor: false, passedOn: 0, paced: 0, pacerWrites: 0, sendFrames: 0, packetsRepeated: 0, framesDuplicate: 0, framesRecovered: 0, undecodable: 0, opusOut: 0, encodeMsTotal: 0, framesEncoded: 0, decodeMsTotal: 0, framesDecoded: 0, opusWarmMs: NaN });
+/** See DuetRtpStats.opusWarmMs. */
+let opusWarmMs = NaN;
 let stats = fresh();
 const seen = new Int32Array(64).fill(-1);
 
@@ -156,7 +160,10 @@ scope.onmessage = (ev) => {
   if (c.dropIn !== undefined) dropIn = c.dropIn;
   if (c.reportMs !== undefined) reportMs = c.reportMs;
   if (c.poor !== undefined) poor = c.poor;
-  if (c.opus) opusModule = c.opus;
+  if (c.opus && !opusModule) opusModule = c.opus; // the same libopus each time: instantiated once
+  // libopus instantiated and run at once (the page sends it as it joins, before any duet): made at
+  // the first Opus packet instead, it held this worker 5–180 ms (measured) in the middle of a duet.
+  if (c.opus) opus();
   if (c.askRepeat !== undefined) askRepeat = c.askRepeat;
   if (c.pacer !== undefined) {
     pacerRun++;
@@ -171,7 +178,12 @@ let peerAsksRepeat = false;
 let opusLib: OpusWasm | null = null;
 /** libopus, once the page has sent it (one instance for every encoder and decoder here). */
 function opus(): OpusWasm | null {
-  if (!opusLib && opusModule) opusLib = instantiateOpus(opusModule);
+  if (!opusLib && opusModule) {
+    const t0 = performance.now();
+    opusLib = instantiateOpus(opusModule);
+    warmOpus(opusLib, { bitrate: 128_000, complexity: OPUS_COMPLEXITY, frame: 120 });
+    opusWarmMs = performance.now() - t0;
+  }
   return opusLib;
 }
 
@@ -231,7 +243,7 @@ async function pace(writable: WritableStream<AudioData>, ring: DuetRing, repeat:
 }
 
 setInterval(() => {
-  scope.postMessage({ ...stats, sendLags: stats.sendLags.splice(0), rawTransits: stats.rawTransits.splice(0) });
+  scope.postMessage({ ...stats, sendLags: stats.sendLags.splice(0), rawTransits: stats.rawTransits.splice(0), opusWarmMs });
 }, 250);
 
 const now = () => performance.timeOrigin + performance.now();
@@ -404,6 +416,7 @@ async function receive(t: Transformer, o: DuetRtpRecvOptions): Promise<void> {
         stats.undecodable++;
         continue;
       }
+      decoder?.dispose();
       decoder = lib.decoder(h.frame);
       decoderFrame = h.frame;
     }
