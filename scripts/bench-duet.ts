@@ -115,12 +115,14 @@ interface Row {
    *  frames each covers; skips count). This once summed frames lost + late + underruns,
    *  which counted every late frame twice (it is concealed as lost first) and a 50 ms stall as 10 glitches. */
   glitchesPerMin: number | null;
-  /** Where the duet path's time goes, at the teacher (frames of the last seconds), ms: wait between the
-   *  capture thread and the sending page thread at the student (median, p97), and transit from there to
-   *  the teacher's page thread over its fastest frame (median, p97: what the jitter buffer must absorb). */
+  /** Each click's one-way latency in the order they were played, ms (in the JSON only). */
+  samplesMs?: number[];
   /** What the teacher's duet panel showed as "To you" at the end, and the browser's output latency in it, ms. */
   shownMs?: number;
   outputMs?: number;
+  /** Where the duet path's time goes, at the teacher (frames of the last seconds), ms: wait between the
+   *  capture thread and the sending page thread at the student (median, p97), and transit from there to
+   *  the teacher's page thread over its fastest frame (median, p97: what the jitter buffer must absorb). */
   sendLagP50Ms?: number;
   sendLagP97Ms?: number;
   transitP50Ms?: number;
@@ -142,7 +144,7 @@ async function musicMode(page: Page): Promise<Row> {
   const res = await measureProbe(page, CLICKS);
   const [cpuTeacherPct, cpuStudentPct] = cpuPct(c0, cpuOf(), (Date.now() - t0) / 1000);
   if ('error' in res) throw new Error(`probe failed: ${res.error}`);
-  return { path: `music mode, WebRTC audio track (Opus)${rtpEnabled ? ', via RTP worker' : ''}`, medianMs: median(res.samples), p95Ms: percentile(res.samples, 95), n: res.samples.length, bufferMs: null, concealedPct: res.concealedPct, encodeMs: null, cpuTeacherPct, cpuStudentPct, glitchesPerMin: null };
+  return { path: `music mode, WebRTC audio track (Opus)${rtpEnabled ? ', via RTP worker' : ''}`, medianMs: median(res.samples), p95Ms: percentile(res.samples, 95), n: res.samples.length, bufferMs: null, concealedPct: res.concealedPct, encodeMs: null, cpuTeacherPct, cpuStudentPct, glitchesPerMin: null, samplesMs: res.samples };
 }
 
 async function setDuet(teacher: Page, pages: Page[], on: boolean): Promise<void> {
@@ -162,6 +164,12 @@ async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
       s.duetFallback = false;
     }, { codec: o.codec, frame: o.frame, directReceive: o.directReceive, quantile: o.quantile, carrier: o.carrier, rtpPacing: o.pacing ?? 'capture', rtpRepeat: o.repeat === true, autoSteady: false });
   }
+  // MUSE_BENCH_DEBUG: both buffers each 500 ms from the duet's start, and every click's latency.
+  const series: string[] = [];
+  const tStart = Date.now();
+  const sampler = process.env.MUSE_BENCH_DEBUG
+    ? setInterval(() => void Promise.all([stats(teacher), stats(student)]).then(([x, y]) => series.push(`${((Date.now() - tStart) / 1000).toFixed(1)} s teacher ` + ['bufferMs', 'targetMs', 'lost', 'late', 'underruns', 'skips', 'episodes', 'framesRecovered', 'askingRepeat'].map((k) => `${k} ${Math.round(x[k])}`).join(' ') + ` | student bufferMs ${Math.round(y.bufferMs)} targetMs ${Math.round(y.targetMs)} episodes ${y.episodes} opusOut ${y.opusOut} | libopus warm-up ms teacher ${x.opusWarmMs?.toFixed(1)} student ${y.opusWarmMs?.toFixed(1)}`)).catch(() => {}), 500)
+    : null;
   try {
     await setDuet(teacher, [teacher, student], true);
     for (const [p, role] of [[student, 'responder'], [teacher, 'initiator']] as const) {
@@ -187,10 +195,6 @@ async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
     const before = await stats(teacher);
     const c0 = cpuOf();
     const t0 = Date.now();
-    const series: string[] = [];
-    const sampler = process.env.MUSE_BENCH_DEBUG
-      ? setInterval(() => void stats(teacher).then((x) => series.push(['bufferMs', 'late', 'lost', 'underruns', 'skips', 'resyncs', 'episodes', 'received'].map((k) => `${k} ${Math.round(x[k])}`).join(' '))).catch(() => {}), 1000)
-      : null;
     const events = await teacher.evaluate(async (clicks) => {
       const w = window as unknown as { muse: { duetProbe: { events: unknown[] } } };
       const start = w.muse.duetProbe.events.length;
@@ -200,6 +204,10 @@ async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
     }, CLICKS);
     if (sampler) clearInterval(sampler);
     if (series.length) process.stderr.write(`${series.join('\n')}\n`);
+    if (process.env.MUSE_BENCH_DEBUG) {
+      const all = await teacher.evaluate(() => (window as unknown as { muse: { duetProbe: { events: unknown[] } } }).muse.duetProbe.events);
+      process.stderr.write(`every click since the probe was attached, ms: ${oneWayLatenciesMs(all as ProbeEvent[]).map((x) => x.toFixed(0)).join(' ')}\n`);
+    }
     const after = await stats(teacher);
     const sender = await stats(student);
     if (process.env.MUSE_BENCH_DEBUG) {
@@ -211,11 +219,12 @@ async function duet(teacher: Page, student: Page, o: DuetPath): Promise<Row> {
     const ms = oneWayLatenciesMs(events as ProbeEvent[]);
     const concealedPct = (100 * (after.concealed - before.concealed)) / Math.max(1, after.output - before.output);
     const glitches = after.episodes - before.episodes;
-    return { path: label + asked, medianMs: median(ms), p95Ms: percentile(ms, 95), n: ms.length, bufferMs: after.bufferMs, concealedPct, encodeMs: after.encodeMs, decodeMs: after.rtpDecodeMs, cpuTeacherPct, cpuStudentPct, glitchesPerMin: (glitches * 60) / seconds,
+    return { path: label + asked, medianMs: median(ms), p95Ms: percentile(ms, 95), n: ms.length, bufferMs: after.bufferMs, concealedPct, encodeMs: after.encodeMs, decodeMs: after.rtpDecodeMs, cpuTeacherPct, cpuStudentPct, glitchesPerMin: (glitches * 60) / seconds, samplesMs: ms,
       shownMs: after.shownInboundMs, outputMs: after.outputMs, sendLagP50Ms: sender.sendLagP50Ms, sendLagP97Ms: sender.sendLagP97Ms, transitP50Ms: after.transitP50Ms, transitP97Ms: after.transitP97Ms };
   } catch (err) {
     return { path: label, medianMs: NaN, p95Ms: NaN, n: 0, bufferMs: null, concealedPct: null, encodeMs: null, cpuTeacherPct: null, cpuStudentPct: null, glitchesPerMin: null, error: (err as Error).message.split('\n')[0] };
   } finally {
+    if (sampler) clearInterval(sampler);
     // A chosen buffer is remembered in the browser: forget it (every row names its own buffer).
     if (o.steady) for (const p of [teacher, student]) await p.evaluate(() => localStorage.removeItem('muse.duetBuffer')).catch(() => {});
     await setDuet(teacher, [teacher, student], false).catch(() => {});
