@@ -178,6 +178,8 @@ export class Duet {
   rtpDecodeMs: number | null = null;
   /** RTP: time this page's worker took to instantiate libopus and warm it up, ms (null: not in this duet). */
   private opusWarmMs: number | null = null;
+  /** RTP: the worker's last two reports (half a second): longest time on one outgoing packet, longest wait between two incoming, ms. */
+  private workerGaps: [number, number][] = [];
 
   private readonly o: DuetOptions;
   private captureSab: SharedArrayBuffer | null = null;
@@ -651,6 +653,8 @@ export class Duet {
     if (st.framesEncoded > 0) this.encodeMs = st.encodeMsTotal / st.framesEncoded;
     if (st.framesDecoded > 0) this.rtpDecodeMs = st.decodeMsTotal / st.framesDecoded;
     if (Number.isFinite(st.opusWarmMs)) this.opusWarmMs = st.opusWarmMs;
+    this.workerGaps.push([st.sendBusyMaxMs, st.recvGapMaxMs]);
+    if (this.workerGaps.length > 2) this.workerGaps.shift();
     this.sendFrames = st.sendFrames;
     this.packetsRepeated = st.packetsRepeated;
     this.framesDuplicate = st.framesDuplicate;
@@ -741,7 +745,7 @@ export class Duet {
       lost: s[DuetStat.Lost], late: s[DuetStat.Late], underruns: s[DuetStat.Underruns], received: s[DuetStat.Received], duplicates: s[DuetStat.Duplicates], skips: s[DuetStat.Skips], resyncs: s[DuetStat.Resyncs], episodes: s[DuetStat.Episodes], quantile: s[DuetStat.Quantile],
       packetsIn: this.packetsIn, framesIn: this.framesIn, packetsOut: this.packetsOut, paced: this.paced, pacerWrites: this.pacerWrites, sendFrames: this.sendFrames, rtpPublishMs: this.rtp ? (this.rtp.publishMs ?? -1) : NaN, packetsRepeated: this.packetsRepeated, framesDuplicate: this.framesDuplicate, framesRecovered: this.framesRecovered, undecodable: this.undecodable, opusOut: this.opusOut, askingRepeat: this.askingRepeat ? 1 : 0, askedAtS: this.askedAtS, sentDirect: this.sentDirect, receivedDirect: this.receivedDirect, framesOut: this.framesOut,
       heldForChannel: this.heldForChannel, framesGivenUp: this.framesGivenUp, captureDropped: this.captureRing ? ringDropped(this.captureRing) : 0, playDropped: this.playRing ? ringDropped(this.playRing) : 0,
-      encodeMs: this.encodeMs ?? NaN, rtpDecodeMs: this.rtpDecodeMs ?? NaN, opusWarmMs: this.opusWarmMs ?? NaN, ...this.transitSpread(), ...this.sendLagSpread(),
+      encodeMs: this.encodeMs ?? NaN, rtpDecodeMs: this.rtpDecodeMs ?? NaN, opusWarmMs: this.opusWarmMs ?? NaN, sendBusyMaxMs: Math.max(0, ...this.workerGaps.map((g) => g[0])), recvGapMaxMs: Math.max(0, ...this.workerGaps.map((g) => g[1])), ...this.transitSpread(), ...this.sendLagSpread(),
       // What the panel shows as "To you", and the output latency in it.
       shownInboundMs: this.inboundMs ?? NaN, outputMs: this.outputMs(),
     };

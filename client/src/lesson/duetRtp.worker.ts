@@ -118,6 +118,10 @@ export interface DuetRtpStats {
   /** Time spent decoding frames here, ms in all, and how many frames. */
   decodeMsTotal: number;
   framesDecoded: number;
+  /** Longest time this worker spent on one outgoing packet, and longest wait between two incoming
+   *  duet packets, since the last report, ms (where a late burst comes from: this thread or before it). */
+  sendBusyMaxMs: number;
+  recvGapMaxMs: number;
   /** Time this worker took to instantiate libopus and warm it up (once, as the page joined), ms; NaN until done. */
   opusWarmMs: number;
 }
@@ -142,7 +146,7 @@ let reportMs = NaN;
 let poor = false;
 let dropIn = 0;
 let play: DuetRing | null = null;
-const fresh = (): DuetRtpStats => ({ packetsOut: 0, framesOut: 0, framesGivenUp: 0, sendLags: [], packetsIn: 0, framesIn: 0, rawTransits: [], from: null, reportMs: NaN, poor: false, passedOn: 0, paced: 0, pacerWrites: 0, sendFrames: 0, packetsRepeated: 0, framesDuplicate: 0, framesRecovered: 0, undecodable: 0, opusOut: 0, encodeMsTotal: 0, framesEncoded: 0, decodeMsTotal: 0, framesDecoded: 0, opusWarmMs: NaN });
+const fresh = (): DuetRtpStats => ({ packetsOut: 0, framesOut: 0, framesGivenUp: 0, sendLags: [], packetsIn: 0, framesIn: 0, rawTransits: [], from: null, reportMs: NaN, poor: false, passedOn: 0, paced: 0, pacerWrites: 0, sendFrames: 0, packetsRepeated: 0, framesDuplicate: 0, framesRecovered: 0, undecodable: 0, opusOut: 0, encodeMsTotal: 0, framesEncoded: 0, decodeMsTotal: 0, framesDecoded: 0, opusWarmMs: NaN, sendBusyMaxMs: 0, recvGapMaxMs: 0 });
 /** See DuetRtpStats.opusWarmMs. */
 let opusWarmMs = NaN;
 let stats = fresh();
@@ -244,6 +248,8 @@ async function pace(writable: WritableStream<AudioData>, ring: DuetRing, repeat:
 
 setInterval(() => {
   scope.postMessage({ ...stats, sendLags: stats.sendLags.splice(0), rawTransits: stats.rawTransits.splice(0), opusWarmMs });
+  stats.sendBusyMaxMs = 0;
+  stats.recvGapMaxMs = 0;
 }, 250);
 
 const now = () => performance.timeOrigin + performance.now();
@@ -272,6 +278,7 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
   for (;;) {
     const { value: f, done } = await reader.read();
     if (done) return;
+    const busyFrom = performance.now();
     stats.sendFrames++;
     let waiting = ringAvailable(ring);
     for (; waiting > maxBacklog; waiting--) {
@@ -385,6 +392,7 @@ async function send(t: Transformer, o: DuetRtpSendOptions): Promise<void> {
     lastLength = out.length;
     lastAt = now();
     repeated = false;
+    stats.sendBusyMaxMs = Math.max(stats.sendBusyMaxMs, performance.now() - busyFrom);
     await writer.write(f);
   }
 }
@@ -396,6 +404,7 @@ async function receive(t: Transformer, o: DuetRtpRecvOptions): Promise<void> {
   /** This receiver's Opus decoder (its sender's frames, in order), made at its first Opus packet. */
   let decoder: OpusFrameDecoder | null = null;
   let decoderFrame = 0;
+  let lastIn = 0;
   for (;;) {
     const { value: f, done } = await reader.read();
     if (done) return;
@@ -410,6 +419,9 @@ async function receive(t: Transformer, o: DuetRtpRecvOptions): Promise<void> {
     if (!p || !ring) continue; // no duet playing here: dropped
     if (dropIn > 0 && Math.random() < dropIn) continue; // test hook: a lossy path
     const h = p.header;
+    const at = performance.now();
+    if (lastIn > 0) stats.recvGapMaxMs = Math.max(stats.recvGapMaxMs, at - lastIn);
+    lastIn = at;
     if (h.codec === 'opus' && (!decoder || decoderFrame !== h.frame)) {
       const lib = opus();
       if (!lib) {
