@@ -86,20 +86,28 @@ export interface RoomState {
   musicMode: boolean;
   /** Duet mode: both sides hear each other over the low-latency data path (implies music mode). */
   duet: boolean;
+  /** How duet mode last ended: the teacher switched it off, or the teacher's side fell back to music
+   *  mode because the path lost or delayed too much sound ('fallback': both sides say so); null while
+   *  it plays, or if it never did. */
+  duetEnded: DuetEnd | null;
   metronome: MetronomeState;
   /** Identity of the teacher who last changed it, and when (ISO time). */
   changedBy: string | null;
   changedAt: string | null;
 }
 
-export const DEFAULT_ROOM_STATE: RoomState = { musicMode: false, duet: false, metronome: DEFAULT_METRONOME, changedBy: null, changedAt: null };
+export type DuetEnd = 'teacher' | 'fallback';
+
+export const DEFAULT_ROOM_STATE: RoomState = { musicMode: false, duet: false, duetEnded: null, metronome: DEFAULT_METRONOME, changedBy: null, changedAt: null };
 
 /** Parses room metadata written by our server; anything else reads as the default state. */
 export function parseRoomState(metadata: string | undefined | null): RoomState {
   if (!metadata) return DEFAULT_ROOM_STATE;
   try {
     const v = JSON.parse(metadata) as Partial<RoomState>;
-    return { ...DEFAULT_ROOM_STATE, musicMode: v.musicMode === true, duet: v.duet === true, metronome: parseMetronome(v.metronome), changedBy: v.changedBy ?? null, changedAt: v.changedAt ?? null };
+    const duet = v.duet === true;
+    const duetEnded = !duet && (v.duetEnded === 'teacher' || v.duetEnded === 'fallback') ? v.duetEnded : null;
+    return { ...DEFAULT_ROOM_STATE, musicMode: v.musicMode === true, duet, duetEnded, metronome: parseMetronome(v.metronome), changedBy: v.changedBy ?? null, changedAt: v.changedAt ?? null };
   } catch {
     return DEFAULT_ROOM_STATE;
   }
@@ -114,7 +122,10 @@ function parseMetronome(v: unknown): MetronomeState {
 }
 
 export const musicModeRequest = z.object({ on: z.boolean() });
-export const duetRequest = z.object({ on: z.boolean() });
+/** `reason: 'fallback'`: the teacher's side ends duet mode because the path is too poor (not a click). */
+export const duetRequest = z
+  .object({ on: z.boolean(), reason: z.enum(['fallback']).optional() })
+  .refine((b) => !(b.on && b.reason), { message: 'A reason is given only when duet mode is switched off.', path: ['reason'] });
 
 // ---------------------------------------------------------------------------
 // Scheduling (issue 6): people, invites, lessons, occurrences, calendar feeds.

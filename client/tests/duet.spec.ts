@@ -279,6 +279,25 @@ test('a path too lossy for playing together: the student side reports it, the te
   await student.page.screenshot({ path: path.join(process.cwd(), 'test-results', 'duet-fell-back-student.png') });
 });
 
+test('the teacher\'s side ending duet mode as a fallback is told on the student\'s side even when the student heard nothing wrong; a plain switch-off is not', async () => {
+  await teacher.page.getByTestId('duet-toggle').click();
+  for (const p of [student.page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
+  // A new duet clears the last one's notice on both sides.
+  for (const p of [student.page, teacher.page]) expect(await p.getByTestId('duet-fell-back').count()).toBe(0);
+  // What the teacher's side does when its verdict says the path is too poor (watchDuet), here at once.
+  await teacher.page.evaluate(() => (window as unknown as { muse: { session: { setDuet(on: boolean, reason?: string): Promise<void> } } }).muse.session.setDuet(false, 'fallback'));
+  await student.page.locator('[data-testid=duet-mode][data-on=false]').waitFor({ timeout: 10000 });
+  await student.page.getByTestId('duet-fell-back').waitFor({ timeout: 5000 });
+  expect(await student.page.evaluate(() => (window as unknown as { muse: { session: { roomState: { duetEnded: string | null } } } }).muse.session.roomState.duetEnded)).toBe('fallback');
+  // Switched on again and off by the teacher's own click: no fallback notice anywhere.
+  await teacher.page.getByTestId('duet-toggle').click();
+  for (const p of [student.page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=true][data-running=true]').waitFor({ timeout: 45000 });
+  await teacher.page.getByTestId('duet-toggle').click();
+  for (const p of [student.page, teacher.page]) await p.locator('[data-testid=duet-mode][data-on=false]').waitFor({ timeout: 10000 });
+  expect(await student.page.evaluate(() => (window as unknown as { muse: { session: { roomState: { duetEnded: string | null } } } }).muse.session.roomState.duetEnded)).toBe('teacher');
+  for (const p of [student.page, teacher.page]) expect(await p.getByTestId('duet-fell-back').count()).toBe(0);
+});
+
 test('by default duet frames ride RTP: both hear each other through the duet tracks, nothing over the data channel, and WebRTC audio passes the worker unchanged after', async () => {
   const room = `duet-rtp-${Date.now()}`;
   await Promise.all([openDevRoom(teacher.page, app.url, room, 'Mina Park', 'teacher'), openDevRoom(student.page, app.url, room, 'Layla', 'student')]);

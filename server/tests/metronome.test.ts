@@ -48,3 +48,11 @@ test('room metadata: a running grid needs its clock and start; junk reads as sto
   expect(parseRoomState(JSON.stringify({ metronome: { running: true, bpm: 900 } })).metronome.running).toBe(false);
   expect(parseRoomState(JSON.stringify({ musicMode: true })).metronome.running).toBe(false);
 });
+
+test('room metadata: how duet mode ended is kept only while it is off, and only as teacher or fallback', () => {
+  expect(parseRoomState(JSON.stringify({ duet: false, duetEnded: 'fallback' })).duetEnded).toBe('fallback');
+  expect(parseRoomState(JSON.stringify({ duet: false, duetEnded: 'teacher' })).duetEnded).toBe('teacher');
+  expect(parseRoomState(JSON.stringify({ duet: true, duetEnded: 'fallback' })).duetEnded).toBeNull();
+  expect(parseRoomState(JSON.stringify({ duet: false, duetEnded: 'because' })).duetEnded).toBeNull();
+  expect(parseRoomState(JSON.stringify({ musicMode: true })).duetEnded).toBeNull();
+});

@@ -98,6 +98,15 @@ describe('the duet switch (teacher only, like music mode)', () => {
     const bad = await duet('violin-1', t.controlToken, { on: 1 });
     expect(bad.status).toBe(400);
     expect(bad.body.error.fields).toHaveProperty('on');
+    // A reason names why duet mode ends: only 'fallback', and only when switching it off.
+    const unknownReason = await duet('violin-1', t.controlToken, { on: false, reason: 'bored' });
+    expect(unknownReason.status).toBe(400);
+    expect(unknownReason.body.error.fields).toHaveProperty('reason');
+    const reasonOn = await duet('violin-1', t.controlToken, { on: true, reason: 'fallback' });
+    expect(reasonOn.status).toBe(400);
+    expect(reasonOn.body.error.fields.reason).toMatch(/only when duet mode is switched off/);
+    expect((await duet('violin-1', s.controlToken, { on: false, reason: 'fallback' })).status).toBe(403);
+    expect((await duet('violin-1', t.controlToken, { on: false, reason: 'fallback' })).status).toBe(503);
     // The teacher's well-formed request reaches the SFU (down here): 503, nothing changed.
     expect((await duet('violin-1', t.controlToken)).status).toBe(503);
   });

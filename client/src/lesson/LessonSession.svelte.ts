@@ -247,13 +247,14 @@ export class LessonSession {
     }
   }
 
-  /** Teacher only (the server refuses anyone else): switch duet mode for everyone (on turns music mode on). */
-  async setDuet(on: boolean): Promise<void> {
+  /** Teacher only (the server refuses anyone else): switch duet mode for everyone (on turns music mode on);
+   *  'fallback': this side ends it because the path is too poor, and the room state tells the other side so. */
+  async setDuet(on: boolean, reason?: 'fallback'): Promise<void> {
     if (!this.grant) return;
     this.duetError = null;
     if (on) this.duetFellBack = false;
     try {
-      const state = await api<RoomState>('POST', `/rooms/${encodeURIComponent(this.grant.room)}/duet`, { on }, { Authorization: `Bearer ${this.grant.controlToken}` });
+      const state = await api<RoomState>('POST', `/rooms/${encodeURIComponent(this.grant.room)}/duet`, { on, ...(reason ? { reason } : {}) }, { Authorization: `Bearer ${this.grant.controlToken}` });
       this.onRoomState(JSON.stringify(state));
     } catch (err) {
       this.duetError = err instanceof Error ? err.message : String(err);
@@ -304,7 +305,7 @@ export class LessonSession {
     this.poorSince ??= performance.now();
     if (this.duetFallback && performance.now() - this.poorSince > 3000) {
       this.duetFellBack = true;
-      if (this.role === 'teacher') void this.setDuet(false).then(() => (this.duetFellBack = true));
+      if (this.role === 'teacher') void this.setDuet(false, 'fallback').then(() => (this.duetFellBack = true));
     }
   }
 
@@ -398,7 +399,13 @@ export class LessonSession {
   }
 
   private onRoomState(metadata: string): void {
+    const wasDuet = this.roomState.duet;
     this.roomState = parseRoomState(metadata);
+    // The teacher's side fell back: told here even when this side's own verdict had not (yet) found
+    // the path poor (a student just moved from Tight to Steady starts its window again).
+    if (wasDuet && !this.roomState.duet && this.roomState.duetEnded === 'fallback') this.duetFellBack = true;
+    // A new duet: the last one's notice goes (on the student's side too, where no click clears it).
+    if (!wasDuet && this.roomState.duet) this.duetFellBack = false;
     this.metronome?.follow(this.roomState.metronome);
     const want: AudioMode = this.roomState.musicMode ? 'music' : 'speech';
     this.modeQueue = this.modeQueue.then(async () => {

@@ -63,8 +63,9 @@ export function roomRoutes(config: Config): Router {
     const who = teacherOf(req, 'switch duet mode');
     const body = duetRequest.safeParse(req.body ?? {});
     if (!body.success) throw fromZod(body.error, 'duet request');
-    const state: RoomState = await rooms.update(who.room, { duet: body.data.on, ...(body.data.on ? { musicMode: true } : {}), changedBy: who.identity, changedAt: new Date().toISOString() });
-    log.info('room.duet', { room: who.room, by: who.identity, on: body.data.on });
+    const duetEnded = body.data.on ? null : (body.data.reason ?? 'teacher');
+    const state: RoomState = await rooms.update(who.room, { duet: body.data.on, duetEnded, ...(body.data.on ? { musicMode: true } : {}), changedBy: who.identity, changedAt: new Date().toISOString() });
+    log.info('room.duet', { room: who.room, by: who.identity, on: body.data.on, ...(duetEnded ? { ended: duetEnded } : {}) });
     res.json(state);
   });
 
