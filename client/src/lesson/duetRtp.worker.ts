@@ -184,9 +184,16 @@ let opusLib: OpusWasm | null = null;
 function opus(): OpusWasm | null {
   if (!opusLib && opusModule) {
     const t0 = performance.now();
-    opusLib = instantiateOpus(opusModule);
-    warmOpus(opusLib, { bitrate: 128_000, complexity: OPUS_COMPLEXITY, frame: 120 });
-    opusWarmMs = performance.now() - t0;
+    try {
+      const lib = instantiateOpus(opusModule);
+      warmOpus(lib, { bitrate: 128_000, complexity: OPUS_COMPLEXITY, frame: 120 });
+      opusLib = lib;
+      opusWarmMs = performance.now() - t0;
+    } catch (err) {
+      // Not usable here: PCM goes on (Opus packets are counted undecodable), and the next module the page sends is tried.
+      opusModule = null;
+      console.warn('libopus could not be instantiated in the duet RTP worker', { error: String(err) });
+    }
   }
   return opusLib;
 }
